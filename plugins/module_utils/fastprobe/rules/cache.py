@@ -1,0 +1,76 @@
+"""A disk cache of parsed probe files, so a warm start skips parsing and translation.
+
+Entries are keyed by the file's path, size and modification time, the fastprobe
+version and the Python version (translations differ before and after 3.11). A cache
+that cannot be read or written is ignored: scan hosts may have read-only homes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from typing import Callable, Optional
+
+from ..version import __version__
+from .model import ProbeFile
+
+_FORMAT = 1
+
+
+def cache_dir() -> Optional[str]:
+    if os.environ.get("FASTPROBE_NO_CACHE"):
+        return None
+    base = os.environ.get("FASTPROBE_CACHE_DIR")
+    if base:
+        return base
+    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(xdg, "fastprobe")
+
+
+def _key(path: str, display: str, lenient: bool) -> Optional[str]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    ident = repr(
+        (
+            _FORMAT,
+            __version__,
+            sys.version_info[:2],
+            os.path.realpath(path),
+            display,
+            st.st_size,
+            st.st_mtime_ns,
+            lenient,
+        )
+    )
+    return hashlib.sha256(ident.encode()).hexdigest()[:32]
+
+
+def cached(path: str, display: str, lenient: bool, load: Callable[[], ProbeFile]) -> ProbeFile:
+    """``load()``'s result for ``path``, from the cache when the file has not changed."""
+    directory = cache_dir()
+    key = _key(path, display, lenient) if directory else None
+    if directory is None or key is None:
+        return load()
+    entry = os.path.join(directory, f"probes-{key}.pickle")
+    try:
+        with open(entry, "rb") as fh:
+            result = pickle.load(fh)
+        if isinstance(result, ProbeFile):
+            return result
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
+        pass
+    result = load()
+    try:
+        os.makedirs(directory, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".probes-")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, entry)
+    except OSError:
+        pass
+    return result

@@ -1,0 +1,643 @@
+"""Translate nmap's PCRE patterns into Python ``re`` byte patterns.
+
+One pass over the pattern does three jobs: it rewrites what Python's ``re`` spells
+differently or lacks (POSIX classes, ``\\z``/``\\Z``, ``\\h``/``\\v``/``\\R``, mid-pattern
+flags, ``{,n}`` literals, and — before Python 3.11 — atomic groups and possessive
+quantifiers), it records what the subject must start with, and it collects the
+literals every match must contain. The last two feed the prefilter index, so a reply
+only meets the regexes that can possibly match it.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import NamedTuple, Optional
+
+NATIVE_ATOMIC = sys.version_info >= (3, 11)
+
+
+class PatternError(ValueError):
+    """A pattern this translator (or PCRE) rejects; ``offset`` is into the pattern."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.offset = offset
+
+
+class Translation(NamedTuple):
+    source: bytes  # the Python pattern
+    flags: int
+    groups: int  # capture groups as PCRE counts them
+    group_names: Optional[tuple[str, ...]]  # Python group name per PCRE group, when renamed
+    anchored: bool  # matches only at offset 0 (so ``match`` may replace ``search``)
+    prefix: bytes  # the subject starts with this (lower-cased when ``ci``)
+    literals: tuple[bytes, ...]  # every match contains each of these (lower-cased when ``ci``)
+    ci: bool  # prefix and literals compare case-insensitively
+
+
+_POSIX = {
+    "alpha": ((0x41, 0x5A), (0x61, 0x7A)),
+    "digit": ((0x30, 0x39),),
+    "alnum": ((0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A)),
+    "upper": ((0x41, 0x5A),),
+    "lower": ((0x61, 0x7A),),
+    "space": ((0x09, 0x0D), (0x20, 0x20)),
+    "blank": ((0x09, 0x09), (0x20, 0x20)),
+    "punct": ((0x21, 0x2F), (0x3A, 0x40), (0x5B, 0x60), (0x7B, 0x7E)),
+    "print": ((0x20, 0x7E),),
+    "graph": ((0x21, 0x7E),),
+    "cntrl": ((0x00, 0x1F), (0x7F, 0x7F)),
+    "xdigit": ((0x30, 0x39), (0x41, 0x46), (0x61, 0x66)),
+    "word": ((0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)),
+    "ascii": ((0x00, 0x7F),),
+}
+_HSPACE = ((0x09, 0x09), (0x20, 0x20), (0xA0, 0xA0))
+_VSPACE = ((0x0A, 0x0D), (0x85, 0x85))
+_SIMPLE_ESC = {"a": 0x07, "e": 0x1B, "f": 0x0C, "n": 0x0A, "r": 0x0D, "t": 0x09}
+_QUANT = re.compile(r"\{(\d+)(?:(,)(\d*))?\}")
+_PLAIN = re.compile(r"[A-Za-z0-9 _]")
+# escapes and character classes, which cannot open a group
+_SKIP = re.compile(r"\\.|\[\^?\]?(?:\[:\^?[a-z]+:\]|\\.|[^\]])*\]", re.DOTALL)
+_GROUP_OPEN = re.compile(r"\((?!\?)|\(\?P?<(?![=!])|\(\?'")
+_HEX12 = re.compile(r"[0-9a-fA-F]{1,2}")
+_OCT02 = re.compile(r"[0-7]{0,2}")
+_OCT13 = re.compile(r"[0-7]{1,3}")
+_DIGITS = re.compile(r"\d+")
+_POSIX_ITEM = re.compile(r"\[([:.=])(\^?)([a-z]*)\1\]")
+_RUN = re.compile(r"[^\\\[\](){}.*+?^$|]{2,}")
+_EMIT = {b: f"\\x{b:02x}" for b in range(256) if not _PLAIN.match(chr(b))}
+_FLAG_GROUP = re.compile(r"\(\?([a-zA-Z]*)(?:-([a-zA-Z]*))?([:)])")
+
+
+def _complement(ranges: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
+    out = []
+    nxt = 0
+    for lo, hi in sorted(ranges):
+        if lo > nxt:
+            out.append((nxt, lo - 1))
+        nxt = max(nxt, hi + 1)
+    if nxt <= 0xFF:
+        out.append((nxt, 0xFF))
+    return tuple(out)
+
+
+def _byte(b: int) -> str:
+    c = chr(b)
+    return c if _PLAIN.match(c) else f"\\x{b:02x}"
+
+
+def _ranges(ranges: tuple[tuple[int, int], ...]) -> str:
+    return "".join(f"\\x{lo:02x}" if lo == hi else f"\\x{lo:02x}-\\x{hi:02x}" for lo, hi in ranges)
+
+
+class _Frame:
+    __slots__ = ("close", "kind", "scoped", "start")
+
+    def __init__(self, kind: str, start: int, close: str) -> None:
+        self.kind = kind  # root, group, look, atomic
+        self.start = start  # index in the output where this group's text begins
+        self.close = close  # text that closes it
+        self.scoped: list[str] = []  # openers of mid-group flag settings still open
+
+
+class _Restart(Exception):
+    """Atomic grouping met without native support: translate again with named groups."""
+
+
+class _Translator:
+    def __init__(self, pattern: str, native_atomic: bool, named: bool) -> None:
+        self.p = pattern
+        self.n = len(pattern)
+        self.native = native_atomic
+        self.named = named  # emit PCRE groups as named groups (atomic emulation renumbers)
+        self.out: list[str] = []
+        self.frames: list[_Frame] = [_Frame("root", 0, "")]
+        self.groups = 0
+        self.names: dict[str, int] = {}
+        self.emulated = 0
+        self._total: Optional[int] = None
+        # literal tracking at the top level
+        self.runs: list[bytes] = []
+        self.cur = bytearray()
+        self.top_alt = False
+        self.anchored = False
+        self.prefix_open = False
+        self.prefix = b""
+        self.seen_atom = False
+        self.ci_seen = False
+        self.multiline = False
+
+    @property
+    def total_groups(self) -> int:
+        """Capture groups in the whole pattern: PCRE needs it to tell \\10 from octal."""
+        if self._total is None:
+            self._total = len(_GROUP_OPEN.findall(_SKIP.sub("", self.p)))
+        return self._total
+
+    # -- literal bookkeeping (top level only) ---------------------------------
+
+    def _depth(self) -> int:
+        return len(self.frames) - 1
+
+    def _flush(self) -> None:
+        if self.prefix_open:
+            self.prefix = bytes(self.cur)
+            self.prefix_open = False
+        if self.cur:
+            self.runs.append(bytes(self.cur))
+            self.cur = bytearray()
+
+    def _top_atom(self, lit: Optional[int], qmin: int, qmax: Optional[int]) -> None:
+        if self._depth():
+            return
+        self.seen_atom = True
+        if lit is None or qmin == 0:
+            self._flush()
+            return
+        self.cur += bytes((lit,)) * qmin
+        if qmax != qmin:
+            self._flush()
+
+    # -- main loop -------------------------------------------------------------
+
+    def run(self) -> tuple[str, int]:
+        p, n = self.p, self.n
+        i = 0
+        while i < n:
+            m = _RUN.match(p, i)
+            if m:
+                # all but the last character of a literal run: the last may be quantified
+                end = m.end() - 1
+                chunk = p[i:end]
+                try:
+                    data = chunk.encode("latin-1")
+                except UnicodeEncodeError as exc:
+                    raise PatternError("character outside latin-1", i + exc.start) from None
+                self.out.append(chunk.translate(_EMIT))
+                if not self._depth():
+                    self.seen_atom = True
+                    self.cur += data
+                i = end
+            c = p[i]
+            lit: Optional[int] = None
+            if c == "\\":
+                text, lit, i, quantifiable = self._escape(i)
+                if text is None:
+                    continue
+                start = len(self.out)
+                self.out.append(text)
+                if not quantifiable:
+                    if not self._depth():
+                        if text == "\\A" and not self.seen_atom:
+                            self._anchor()
+                        else:
+                            self._top_atom(None, 1, 1)
+                    continue
+            elif c == "[":
+                start = len(self.out)
+                text, i = self._class(i)
+                self.out.append(text)
+            elif c == "(":
+                i = self._open(i)
+                continue
+            elif c == ")":
+                if not self._depth():
+                    raise PatternError("unmatched closing parenthesis", i)
+                start = self._close()
+                i += 1
+            elif c == "|":
+                frame = self.frames[-1]
+                self.out.extend(")" for _ in frame.scoped)
+                self.out.append("|")
+                self.out.extend(frame.scoped)
+                if not self._depth():
+                    self.top_alt = True
+                    self._flush()
+                i += 1
+                continue
+            elif c in "^$":
+                self.out.append(c)
+                if not self._depth():
+                    if c == "^" and not self.seen_atom:
+                        self._anchor()
+                    else:
+                        self._top_atom(None, 1, 1)
+                i += 1
+                continue
+            elif c in "*+?" or (c == "{" and _QUANT.match(p, i)):
+                raise PatternError("quantifier does not follow a repeatable item", i)
+            elif c == ".":
+                start = len(self.out)
+                self.out.append(".")
+                i += 1
+            else:
+                start = len(self.out)
+                lit = ord(c)
+                if lit > 0xFF:
+                    raise PatternError("character outside latin-1", i)
+                self.out.append(_byte(lit))
+                i += 1
+            i, qmin, qmax = self._quantifier(i, start)
+            self._top_atom(lit, qmin, qmax)
+        if self._depth():
+            raise PatternError("missing closing parenthesis", self.n)
+        self.out.extend(")" for _ in self.frames[0].scoped)
+        self._flush()
+        return "".join(self.out), self.groups
+
+    def _anchor(self) -> None:
+        self.anchored = True
+        self.prefix_open = True
+        self.seen_atom = True
+
+    # -- quantifiers -----------------------------------------------------------
+
+    def _quantifier(self, i: int, start: int) -> tuple[int, int, Optional[int]]:
+        p = self.p
+        if i >= self.n:
+            return i, 1, 1
+        c = p[i]
+        if c == "*":
+            qmin, qmax, text, i = 0, None, "*", i + 1
+        elif c == "+":
+            qmin, qmax, text, i = 1, None, "+", i + 1
+        elif c == "?":
+            qmin, qmax, text, i = 0, 1, "?", i + 1
+        elif c == "{":
+            m = _QUANT.match(p, i)
+            if not m:
+                return i, 1, 1
+            qmin = int(m.group(1))
+            qmax = (int(m.group(3)) if m.group(3) else None) if m.group(2) else qmin
+            if qmax is not None and qmax < qmin:
+                raise PatternError("numbers out of order in {} quantifier", i)
+            if qmin > 65535 or (qmax or 0) > 65535:
+                raise PatternError("number too big in {} quantifier", i)
+            text = m.group()
+            i = m.end()
+        else:
+            return i, 1, 1
+        possessive = False
+        if i < self.n and p[i] == "?":
+            text += "?"
+            i += 1
+        elif i < self.n and p[i] == "+":
+            possessive = True
+            i += 1
+        if possessive and not self.native:
+            self._emulate_atomic(start, text)
+        else:
+            self.out.append(text + ("+" if possessive else ""))
+        return i, qmin, qmax
+
+    def _emulate_atomic(self, start: int, quant: str) -> None:
+        if not self.named:
+            raise _Restart
+        self.emulated += 1
+        name = f"_fpa{self.emulated}"
+        self.out.insert(start, f"(?=(?P<{name}>")
+        self.out.append(f"{quant}))(?P={name})")
+
+    # -- escapes ---------------------------------------------------------------
+
+    def _escape(self, i: int) -> tuple[Optional[str], Optional[int], int, bool]:
+        """Returns (text, literal byte, next index, quantifiable) for ``\\…`` at ``i``."""
+        p = self.p
+        if i + 1 >= self.n:
+            raise PatternError("\\ at end of pattern", i)
+        c = p[i + 1]
+        j = i + 2
+        if c in "dDwWsS":
+            return "\\" + c, None, j, True
+        if c in "bB":
+            return "\\" + c, None, j, False
+        if c in "AG":
+            return "\\A", None, j, False
+        if c == "z":
+            return "\\Z", None, j, False
+        if c == "Z":
+            return "(?=\\n?\\Z)", None, j, False
+        if c == "h":
+            return "[" + _ranges(_HSPACE) + "]", None, j, True
+        if c == "H":
+            return "[^" + _ranges(_HSPACE) + "]", None, j, True
+        if c == "v":
+            return "[" + _ranges(_VSPACE) + "]", None, j, True
+        if c == "V":
+            return "[^" + _ranges(_VSPACE) + "]", None, j, True
+        if c == "R":
+            return "(?:\\r\\n|[" + _ranges(_VSPACE) + "])", None, j, True
+        if c == "N":
+            return "[^\\n]", None, j, True
+        if c == "Q":
+            end = p.find("\\E", j)
+            end = self.n if end < 0 else end
+            chunk = p[j:end]
+            for k, ch in enumerate(chunk):
+                b = ord(ch)
+                if b > 0xFF:
+                    raise PatternError("character outside latin-1", j + k)
+                start = len(self.out)
+                self.out.append(_byte(b))
+                if k == len(chunk) - 1:
+                    # the last quoted character takes a following quantifier
+                    nxt, qmin, qmax = self._quantifier(min(end + 2, self.n), start)
+                    self._top_atom(b, qmin, qmax)
+                    return None, None, nxt, False
+                self._top_atom(b, 1, 1)
+            return None, None, min(end + 2, self.n), False
+        if c == "E":
+            return None, None, j, False
+        if c in "gk":
+            return self._named_backref(i, c)
+        b, j = self._byte_escape(i, in_class=False)
+        if b is not None:
+            return _byte(b), b, j, True
+        # a backreference \N
+        m = _DIGITS.match(p, i + 1)
+        assert m is not None
+        return self._backref(int(m.group()), i), None, m.end(), True
+
+    def _byte_escape(self, i: int, in_class: bool) -> tuple[Optional[int], int]:
+        """An escape that stands for one byte, or (None, i) for a backreference."""
+        p = self.p
+        c = p[i + 1]
+        j = i + 2
+        if c in _SIMPLE_ESC:
+            return _SIMPLE_ESC[c], j
+        if c == "b" and in_class:
+            return 0x08, j
+        if c == "x":
+            if j < self.n and p[j] == "{":
+                end = p.find("}", j)
+                digits = p[j + 1 : end] if end > 0 else ""
+                if not digits or any(d not in "0123456789abcdefABCDEF" for d in digits):
+                    raise PatternError("bad \\x{...} escape", i)
+                v = int(digits, 16)
+                if v > 0xFF:
+                    raise PatternError("character value in \\x{} too large", i)
+                return v, end + 1
+            m = _HEX12.match(p, j)
+            return (int(m.group(), 16), m.end()) if m else (0, j)
+        if c == "c":
+            if j >= self.n or ord(p[j]) > 0x7F:
+                raise PatternError("\\c must be followed by an ASCII character", i)
+            return ord(p[j].upper()) ^ 0x40, j + 1
+        if c == "o" and j < self.n and p[j] == "{":
+            end = p.find("}", j)
+            digits = p[j + 1 : end] if end > 0 else ""
+            if not digits or any(d not in "01234567" for d in digits) or int(digits, 8) > 0xFF:
+                raise PatternError("bad \\o{...} escape", i)
+            return int(digits, 8), end + 1
+        if c == "0":
+            m = _OCT02.match(p, j)
+            assert m is not None
+            return int("0" + m.group(), 8), m.end()
+        if c.isdigit():
+            m = _DIGITS.match(p, i + 1)
+            assert m is not None
+            num = int(m.group())
+            if not in_class and (num < 10 or num <= self.total_groups):
+                return None, i
+            o = _OCT13.match(p, i + 1)
+            if not o:
+                if in_class:
+                    return ord(c), j  # \8 and \9 in a class are the digits
+                raise PatternError(f"reference to non-existent subpattern \\{num}", i)
+            if int(o.group(), 8) > 0xFF:
+                raise PatternError("octal value greater than \\377", i)
+            return int(o.group(), 8), o.end()
+        if c.isalnum() or ord(c) > 0x7F:
+            raise PatternError(f"unrecognized escape \\{c}", i)
+        return ord(c), j
+
+    def _backref(self, num: int, at: int) -> str:
+        if num < 1 or num > self.total_groups:
+            raise PatternError(f"reference to non-existent subpattern {num}", at)
+        return f"(?P={self._gname(num)})" if self.named else f"(?:\\{num})"
+
+    def _gname(self, num: int) -> str:
+        return f"_fpg{num}"
+
+    def _named_backref(self, i: int, c: str) -> tuple[str, None, int, bool]:
+        p = self.p
+        j = i + 2
+        m = re.compile(r"\{(-?\d+|[A-Za-z_]\w*)\}|<([A-Za-z_]\w*)>|'([A-Za-z_]\w*)'|(-?\d+)").match(
+            p, j
+        )
+        if not m or (c == "k" and m.group(4)):
+            raise PatternError(f"bad \\{c} reference", i)
+        ref = next(g for g in m.groups() if g is not None)
+        if ref.lstrip("-").isdigit():
+            num = int(ref)
+            if num < 0:
+                num = self.groups + 1 + num
+            return self._backref(num, i), None, m.end(), True
+        if ref not in self.names:
+            raise PatternError(f"reference to unknown group name {ref!r}", i)
+        return self._backref(self.names[ref], i), None, m.end(), True
+
+    # -- character classes -----------------------------------------------------
+
+    def _class(self, i: int) -> tuple[str, int]:
+        p, n = self.p, self.n
+        j = i + 1
+        negate = j < n and p[j] == "^"
+        if negate:
+            j += 1
+        items: list[str] = []
+        first = True
+        while True:
+            if j >= n:
+                raise PatternError("missing terminating ] for character class", i)
+            c = p[j]
+            if c == "]" and not first:
+                j += 1
+                break
+            first = False
+            m = _POSIX_ITEM.match(p, j) if c == "[" else None
+            if m:
+                if m.group(1) != ":":
+                    raise PatternError("POSIX collating elements are not supported", j)
+                if m.group(3) not in _POSIX:
+                    raise PatternError(f"unknown POSIX class name {m.group(3)!r}", j)
+                ranges = _POSIX[m.group(3)]
+                items.append(_ranges(_complement(ranges) if m.group(2) else ranges))
+                j = m.end()
+                continue
+            if c == "\\":
+                if j + 1 >= n:
+                    raise PatternError("\\ at end of pattern", j)
+                e = p[j + 1]
+                if e in "dDwWsS":
+                    items.append("\\" + e)
+                    j += 2
+                    continue
+                if e in "hHvV":
+                    ranges = _HSPACE if e in "hH" else _VSPACE
+                    items.append(_ranges(_complement(ranges) if e.isupper() else ranges))
+                    j += 2
+                    continue
+                if e == "E":
+                    j += 2
+                    continue
+                b, j2 = self._byte_escape(j, in_class=True)
+                assert b is not None
+                j = j2
+            else:
+                b = ord(c)
+                if b > 0xFF:
+                    raise PatternError("character outside latin-1", j)
+                j += 1
+            # b is a single byte: maybe the start of a range
+            if j + 1 < n and p[j] == "-" and p[j + 1] != "]":
+                k = j + 1
+                if p[k] == "\\":
+                    if k + 1 < n and p[k + 1] in "dDwWsShHvV":
+                        items.append(f"\\x{b:02x}\\x2d")  # a literal '-' then the class
+                        j = k
+                        continue
+                    hi, k = self._byte_escape(k, in_class=True)
+                    assert hi is not None
+                elif _POSIX_ITEM.match(p, k):
+                    items.append(f"\\x{b:02x}\\x2d")
+                    j = k
+                    continue
+                else:
+                    hi = ord(p[k])
+                    k += 1
+                if hi < b:
+                    raise PatternError("range out of order in character class", j)
+                items.append(f"\\x{b:02x}-\\x{hi:02x}")
+                j = k
+                continue
+            items.append(f"\\x{b:02x}")
+        return "[" + ("^" if negate else "") + "".join(items) + "]", j
+
+    # -- groups ----------------------------------------------------------------
+
+    def _open(self, i: int) -> int:
+        p = self.p
+        start = len(self.out)
+        if i + 1 < self.n and p[i + 1] == "*":
+            raise PatternError("backtracking control verbs are not supported", i)
+        if i + 1 >= self.n or p[i + 1] != "?":
+            self.groups += 1
+            text = f"(?P<{self._gname(self.groups)}>" if self.named else "("
+            self.out.append(text)
+            self.frames.append(_Frame("group", start, ")"))
+            return i + 1
+        rest = p[i + 2 : i + 4]
+        if rest[:1] == "#":
+            end = p.find(")", i)
+            if end < 0:
+                raise PatternError("missing ) after comment", i)
+            return end + 1
+        if rest[:1] == ":":
+            self.out.append("(?:")
+            self.frames.append(_Frame("group", start, ")"))
+            return i + 3
+        if rest[:1] in ("=", "!") or rest in ("<=", "<!"):
+            k = i + 2 + (1 if rest[:1] in "=!" else 2)
+            self.out.append(p[i:k])
+            self.frames.append(_Frame("look", start, ")"))
+            return k
+        if rest[:1] == ">":
+            if self.native:
+                self.out.append("(?>")
+                self.frames.append(_Frame("group", start, ")"))
+            else:
+                if not self.named:
+                    raise _Restart
+                self.emulated += 1
+                name = f"_fpa{self.emulated}"
+                self.out.append(f"(?=(?P<{name}>")
+                self.frames.append(_Frame("group", start, f"))(?P={name})"))
+            return i + 3
+        if rest[:1] == "|":
+            raise PatternError("branch reset groups (?| are not supported", i)
+        m = re.compile(r"\(\?(?:P?<([A-Za-z_]\w*)>|'([A-Za-z_]\w*)')").match(p, i)
+        if m:
+            name = m.group(1) or m.group(2)
+            self.groups += 1
+            if name in self.names:
+                raise PatternError(f"two named subpatterns have the same name {name!r}", i)
+            self.names[name] = self.groups
+            self.out.append(f"(?P<{self._gname(self.groups)}>" if self.named else "(")
+            self.frames.append(_Frame("group", start, ")"))
+            return m.end()
+        m = re.compile(r"\(\?P=([A-Za-z_]\w*)\)").match(p, i)
+        if m:
+            if m.group(1) not in self.names:
+                raise PatternError(f"reference to unknown group name {m.group(1)!r}", i)
+            self.out.append(self._backref(self.names[m.group(1)], i))
+            j, qmin, qmax = self._quantifier(m.end(), start)
+            self._top_atom(None, qmin, qmax)
+            return j
+        if rest[:1] == "(":
+            m = re.compile(r"\(\?\((\d+|<[A-Za-z_]\w*>|'[A-Za-z_]\w*')\)").match(p, i)
+            if not m:
+                raise PatternError("only group-number and group-name conditions are supported", i)
+            ref = m.group(1).strip("<>'")
+            num = int(ref) if ref.isdigit() else self.names.get(ref, -1)
+            if num < 1 or num > self.total_groups:
+                raise PatternError("condition refers to a non-existent group", i)
+            self.out.append(f"(?({self._gname(num) if self.named else num})")
+            self.frames.append(_Frame("group", start, ")"))
+            return m.end()
+        m = _FLAG_GROUP.match(p, i)
+        if m:
+            on, off, end = m.group(1), m.group(2) or "", m.group(3)
+            for f in on + off:
+                if f not in "ims":
+                    raise PatternError(f"unsupported inline option {f!r}", i)
+            if "i" in on:
+                self.ci_seen = True
+            if "m" in on:
+                self.multiline = True
+            opener = "(?" + on + ("-" + off if off else "") + ":"
+            if end == ":":
+                self.out.append(opener)
+                self.frames.append(_Frame("group", start, ")"))
+            elif on or off:
+                # PCRE applies a bare (?i) up to the end of the enclosing group
+                self.out.append(opener)
+                self.frames[-1].scoped.append(opener)
+            return m.end()
+        raise PatternError("unrecognized character after (?", i)
+
+    def _close(self) -> int:
+        frame = self.frames.pop()
+        self.out.extend(")" for _ in frame.scoped)
+        self.out.append(frame.close)
+        return frame.start
+
+
+def translate(
+    pattern: str,
+    *,
+    ignorecase: bool = False,
+    dotall: bool = False,
+    native_atomic: bool = NATIVE_ATOMIC,
+) -> Translation:
+    """Translate one nmap pattern (the text between ``m|`` and ``|``, as latin-1 ``str``)."""
+    try:
+        t = _Translator(pattern, native_atomic, named=False)
+        source, groups = t.run()
+    except _Restart:
+        t = _Translator(pattern, native_atomic, named=True)
+        source, groups = t.run()
+    flags = (re.IGNORECASE if ignorecase else 0) | (re.DOTALL if dotall else 0)
+    ci = ignorecase or t.ci_seen
+    valid = not t.top_alt
+    anchored = valid and t.anchored and not t.multiline
+    prefix = t.prefix if anchored else b""
+    literals = tuple(r for r in t.runs if r) if valid else ()
+    if ci:
+        prefix = prefix.lower()
+        literals = tuple(x.lower() for x in literals)
+    names = tuple(t._gname(k) for k in range(1, groups + 1)) if t.named else None
+    return Translation(
+        source.encode("latin-1"), flags, groups, names, anchored, prefix, literals, ci
+    )

@@ -1,0 +1,122 @@
+"""Which rules of a probe can possibly match a reply, without running their regexes.
+
+Every pattern tells (see ``pcre.translate``) what the reply must start with and
+which literals it must contain. Each rule is filed under the 4-byte slice of its
+literals that is rarest among the probe's rules; a reply's own 4-byte slices then
+pick out the few rules worth a regex run. Rules with no literal that long are filed
+by the first byte of their prefix, and the rest are always tried. The answer keeps
+file order, so the first rule that matches is the one nmap would have found.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Optional
+
+from .model import Rule
+
+GRAM = 4
+SPAN = 24
+
+
+class Reply:
+    """A reply with the views the index needs, each computed at most once."""
+
+    __slots__ = ("_grams", "_lgrams", "_lower", "data")
+
+    _slices: list[slice] = []
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self._lower: Optional[bytes] = None
+        self._grams: Optional[set[bytes]] = None
+        self._lgrams: Optional[set[bytes]] = None
+
+    @property
+    def lower(self) -> bytes:
+        if self._lower is None:
+            self._lower = self.data.lower()
+        return self._lower
+
+    @classmethod
+    def _grams_of(cls, data: bytes) -> set[bytes]:
+        n = len(data) - GRAM + 1
+        if n <= 0:
+            return set()
+        if len(cls._slices) < n:
+            cls._slices = [slice(i, i + GRAM) for i in range(max(n, 2 * len(cls._slices)))]
+        return set(map(data.__getitem__, cls._slices[:n]))
+
+    @property
+    def grams(self) -> set[bytes]:
+        if self._grams is None:
+            self._grams = self._grams_of(self.data)
+        return self._grams
+
+    @property
+    def lgrams(self) -> set[bytes]:
+        if self._lgrams is None:
+            self._lgrams = self._grams_of(self.lower)
+        return self._lgrams
+
+
+class ProbeIndex:
+    """The prefilter for one probe's rules (in the order they are tried)."""
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.rules = list(rules)
+        # Each rule is filed under one 4-byte slice of its longest literal (at most the
+        # first SPAN slices are considered): the one fewest other rules share.
+        counts: tuple[Counter[bytes], Counter[bytes]] = (Counter(), Counter())
+        options: list[set[bytes]] = []
+        for r in self.rules:
+            longest = max(r.translation.literals, key=len, default=b"")
+            n = min(len(longest) - GRAM + 1, SPAN)
+            grams = {longest[i : i + GRAM] for i in range(n)} if n > 0 else set()
+            options.append(grams)
+            counts[r.translation.ci].update(grams)
+        self.by_gram: dict[bytes, list[int]] = {}
+        self.by_lgram: dict[bytes, list[int]] = {}
+        self.by_first: dict[int, list[int]] = {}
+        self.always: list[int] = []
+        # what a candidate must pass before its regex runs: prefix and longest literal
+        self.gates: list[tuple[bytes, bytes, bool]] = []
+        for k, (r, grams) in enumerate(zip(self.rules, options)):
+            tr = r.translation
+            self.gates.append((tr.prefix, max(tr.literals, key=len, default=b""), tr.ci))
+            if grams:
+                gram = min(grams, key=counts[tr.ci].__getitem__)
+                (self.by_lgram if tr.ci else self.by_gram).setdefault(gram, []).append(k)
+            elif tr.prefix:
+                first = tr.prefix[0]
+                firsts = {first, bytes((first,)).upper()[0]} if tr.ci else {first}
+                for b in firsts:
+                    self.by_first.setdefault(b, []).append(k)
+            else:
+                self.always.append(k)
+        self._gram_keys = frozenset(self.by_gram)
+        self._lgram_keys = frozenset(self.by_lgram)
+
+    def candidates(self, reply: Reply) -> list[Rule]:
+        """Rules that may match ``reply``, in order, with their gates already passed."""
+        data = reply.data
+        ids: set[int] = set(self.always)
+        if data:
+            ids.update(self.by_first.get(data[0], ()))
+        if self._gram_keys:
+            for g in self._gram_keys.intersection(reply.grams):
+                ids.update(self.by_gram[g])
+        if self._lgram_keys:
+            for g in self._lgram_keys.intersection(reply.lgrams):
+                ids.update(self.by_lgram[g])
+        out = []
+        for k in sorted(ids):
+            prefix, longest, ci = self.gates[k]
+            subject = reply.lower if ci else data
+            if prefix and not subject.startswith(prefix):
+                continue
+            if longest and longest not in subject:
+                continue
+            out.append(self.rules[k])
+        return out
