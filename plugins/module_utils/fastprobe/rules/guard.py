@@ -207,7 +207,8 @@ class _Sandbox:
         for r in rules:
             names = r.translation.group_names
             refs = list(names) if names else list(range(1, r.translation.groups + 1))
-            specs.append((r.translation.source, r.translation.flags, r.translation.anchored, refs))
+            tr = r.translation
+            specs.append((tr.source, int(tr.flags), tr.anchored, refs))
         req = marshal.dumps((data, timeout, specs))
         # the child bounds each pattern itself; this is the backstop if it cannot
         deadline = 5.0 + timeout * len(rules) * 2

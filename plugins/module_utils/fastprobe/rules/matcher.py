@@ -30,6 +30,7 @@ class Verdict(NamedTuple):
     soft: bool
     rule: str  # file:line
     probe: str  # the probe whose rules matched (the reply's probe or a fallback)
+    tunnel: Optional[str] = None  # "ssl" for a hard match on "ssl/<service>"
     warnings: tuple[str, ...] = ()  # fields nmap would have left empty, and why
 
     def as_dict(self) -> dict:
@@ -44,6 +45,7 @@ class Verdict(NamedTuple):
             "devicetype": self.devicetype,
             "cpe": list(self.cpe),
             "soft": self.soft,
+            "tunnel": self.tunnel,
             "rule": self.rule,
         }
 
@@ -80,8 +82,12 @@ def verdict_from(found: Found, probe: Probe) -> Verdict:
             warnings.append(f"cpe: {err or 'could not be filled (unset group or too long)'}")
         cpe[part] = raw or b""  # as in nmap, a failed template clears that part
     cpes = tuple(printable(cpe[p], 80) for p in ("a", "h", "o") if cpe.get(p))
+    service, tunnel = rule.service, None
+    if not rule.soft and service.startswith("ssl/"):
+        # nmap's scanThroughTunnel: "ssl/http" is http, found without a TLS handshake
+        service, tunnel = service[4:], "ssl"
     return Verdict(
-        rule.service,
+        service,
         values["product"],
         values["version"],
         values["extrainfo"],
@@ -92,6 +98,7 @@ def verdict_from(found: Found, probe: Probe) -> Verdict:
         rule.soft,
         rule.location,
         probe.name,
+        tunnel,
         tuple(warnings),
     )
 

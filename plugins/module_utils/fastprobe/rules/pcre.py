@@ -628,7 +628,7 @@ def translate(
     except _Restart:
         t = _Translator(pattern, native_atomic, named=True)
         source, groups = t.run()
-    flags = (re.IGNORECASE if ignorecase else 0) | (re.DOTALL if dotall else 0)
+    flags = int((re.IGNORECASE if ignorecase else 0) | (re.DOTALL if dotall else 0))
     ci = ignorecase or t.ci_seen
     valid = not t.top_alt
     anchored = valid and t.anchored and not t.multiline

@@ -1,0 +1,36 @@
+"""Shared fixtures: the real nmap probe file, loaded once per session."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)  # tests.support, tests.lab
+
+from fastprobe.rules.matcher import Matcher  # noqa: E402
+from fastprobe.rules.ruleset import RuleSet, find_nmap_probes, load_probe_file  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def nmap_probes_path() -> str:
+    path = find_nmap_probes()
+    assert path, "nmap's probe file is missing: `make setup` installs Debian's nmap"
+    return path
+
+
+@pytest.fixture(scope="session")
+def nmap_file(nmap_probes_path):  # type: ignore[no-untyped-def]
+    return load_probe_file(nmap_probes_path)
+
+
+@pytest.fixture(scope="session")
+def nmap_rules(nmap_file) -> RuleSet:  # type: ignore[no-untyped-def]
+    return RuleSet([], base=nmap_file)
+
+
+@pytest.fixture(scope="session")
+def nmap_matcher(nmap_rules) -> Matcher:  # type: ignore[no-untyped-def]
+    return Matcher(nmap_rules)
