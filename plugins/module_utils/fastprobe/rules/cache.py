@@ -17,7 +17,7 @@ from typing import Callable, Optional
 from ..version import __version__
 from .model import ProbeFile
 
-_FORMAT = 1
+_FORMAT = 2
 
 
 def cache_dir() -> Optional[str]:

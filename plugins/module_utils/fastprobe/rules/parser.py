@@ -19,9 +19,9 @@ MAX_FALLBACKS = 20
 EXAMPLE_TAG = "#@example "
 
 _SPACE = " \t\n\v\f\r"
-_MODE = re.compile(r"[ \t\n\v\f\r]*([A-Za-z:]*)")
-_FLAGS = re.compile(r"[A-Za-z]*")
-_PROBE_NAME = re.compile(r"[A-Za-z0-9]")
+_MODE = re.compile(r"[ \t\n\v\f\r]*([A-Za-z:]*)", re.ASCII)
+_FLAGS = re.compile(r"[A-Za-z]*", re.ASCII)
+_PROBE_NAME = re.compile(r"[A-Za-z0-9]", re.ASCII)
 
 
 def parse_file(path: str, *, lenient: bool = False, display: Optional[str] = None) -> ProbeFile:
@@ -267,7 +267,7 @@ class _Parser:
         self.issues.append(Issue(self.name, lineno, "warning", "nmap-compat", message))
 
 
-_ATTR = re.compile(r'\s*([A-Za-z][\w-]*)=(?:"((?:[^"\\]|\\.)*)"|(\S*))')
+_ATTR = re.compile(r'\s*([A-Za-z][\w-]*)=(?:"((?:[^"\\]|\\.)*)"|(\S*))', re.ASCII)
 
 
 def parse_attributes(text: str) -> dict[str, str]:
@@ -293,7 +293,7 @@ def parse_ports(text: str, error, lineno: int) -> PortRanges:  # type: ignore[no
     ranges = []
     for item in text.split(","):
         item = item.strip(_SPACE)
-        m = re.fullmatch(r"(\d+)(?:[ \t]*-[ \t]*(\d+))?", item)
+        m = re.fullmatch(r"(\d+)(?:[ \t]*-[ \t]*(\d+))?", item, re.ASCII)
         if not m:
             raise error(lineno, f"bad port list {_show(text)}: expected e.g. 21-25,53,80")
         lo = int(m.group(1))
@@ -313,7 +313,7 @@ def parse_exclude(text: str, error, lineno: int) -> tuple[PortRanges, PortRanges
         item = item.strip(_SPACE)
         if not item:
             raise error(lineno, "empty item in Exclude list")
-        m = re.fullmatch(r"(?:([TUSP]):)?(\d*)(-?)(\d*)", item)
+        m = re.fullmatch(r"(?:([TUSP]):)?(\d*)(-?)(\d*)", item, re.ASCII)
         if not m or (not m.group(2) and not m.group(4) and not m.group(3)):
             raise error(lineno, f"bad Exclude item {_show(item)}")
         if m.group(1):
@@ -328,7 +328,7 @@ def parse_exclude(text: str, error, lineno: int) -> tuple[PortRanges, PortRanges
 
 
 def _atoi(s: str) -> int:
-    m = re.match(r"[ \t\n\v\f\r]*([-+]?\d+)", s)
+    m = re.match(r"[ \t\n\v\f\r]*([-+]?\d+)", s, re.ASCII)
     return int(m.group(1)) if m else 0
 
 

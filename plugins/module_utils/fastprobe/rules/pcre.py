@@ -15,6 +15,8 @@ import sys
 from typing import NamedTuple, Optional
 
 NATIVE_ATOMIC = sys.version_info >= (3, 11)
+GRAM = 4  # length of the index keys (see prefilter)
+SPAN = 24  # how many of them a rule offers
 
 
 class PatternError(ValueError):
@@ -34,6 +36,7 @@ class Translation(NamedTuple):
     prefix: bytes  # the subject starts with this (lower-cased when ``ci``)
     literals: tuple[bytes, ...]  # every match contains each of these (lower-cased when ``ci``)
     ci: bool  # prefix and literals compare case-insensitively
+    grams: tuple[bytes, ...]  # 4-byte slices of the longest literal: the index keys to pick from
 
 
 _POSIX = {
@@ -55,19 +58,19 @@ _POSIX = {
 _HSPACE = ((0x09, 0x09), (0x20, 0x20), (0xA0, 0xA0))
 _VSPACE = ((0x0A, 0x0D), (0x85, 0x85))
 _SIMPLE_ESC = {"a": 0x07, "e": 0x1B, "f": 0x0C, "n": 0x0A, "r": 0x0D, "t": 0x09}
-_QUANT = re.compile(r"\{(\d+)(?:(,)(\d*))?\}")
-_PLAIN = re.compile(r"[A-Za-z0-9 _]")
+_QUANT = re.compile(r"\{(\d+)(?:(,)(\d*))?\}", re.ASCII)
+_PLAIN = re.compile(r"[A-Za-z0-9 _]", re.ASCII)
 # escapes and character classes, which cannot open a group
-_SKIP = re.compile(r"\\.|\[\^?\]?(?:\[:\^?[a-z]+:\]|\\.|[^\]])*\]", re.DOTALL)
-_GROUP_OPEN = re.compile(r"\((?!\?)|\(\?P?<(?![=!])|\(\?'")
-_HEX12 = re.compile(r"[0-9a-fA-F]{1,2}")
-_OCT02 = re.compile(r"[0-7]{0,2}")
-_OCT13 = re.compile(r"[0-7]{1,3}")
-_DIGITS = re.compile(r"\d+")
-_POSIX_ITEM = re.compile(r"\[([:.=])(\^?)([a-z]*)\1\]")
-_RUN = re.compile(r"[^\\\[\](){}.*+?^$|]{2,}")
+_SKIP = re.compile(r"\\.|\[\^?\]?(?:\[:\^?[a-z]+:\]|\\.|[^\]])*\]", re.DOTALL | re.ASCII)
+_GROUP_OPEN = re.compile(r"\((?!\?)|\(\?P?<(?![=!])|\(\?'", re.ASCII)
+_HEX12 = re.compile(r"[0-9a-fA-F]{1,2}", re.ASCII)
+_OCT02 = re.compile(r"[0-7]{0,2}", re.ASCII)
+_OCT13 = re.compile(r"[0-7]{1,3}", re.ASCII)
+_DIGITS = re.compile(r"\d+", re.ASCII)
+_POSIX_ITEM = re.compile(r"\[([:.=])(\^?)([a-z]*)\1\]", re.ASCII)
+_RUN = re.compile(r"[^\\\[\](){}.*+?^$|]{2,}", re.ASCII)
 _EMIT = {b: f"\\x{b:02x}" for b in range(256) if not _PLAIN.match(chr(b))}
-_FLAG_GROUP = re.compile(r"\(\?([a-zA-Z]*)(?:-([a-zA-Z]*))?([:)])")
+_FLAG_GROUP = re.compile(r"\(\?([a-zA-Z]*)(?:-([a-zA-Z]*))?([:)])", re.ASCII)
 
 
 def _complement(ranges: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
@@ -394,7 +397,7 @@ class _Translator:
             m = _OCT02.match(p, j)
             assert m is not None
             return int("0" + m.group(), 8), m.end()
-        if c.isdigit():
+        if c in "0123456789":
             m = _DIGITS.match(p, i + 1)
             assert m is not None
             num = int(m.group())
@@ -423,9 +426,9 @@ class _Translator:
     def _named_backref(self, i: int, c: str) -> tuple[str, None, int, bool]:
         p = self.p
         j = i + 2
-        m = re.compile(r"\{(-?\d+|[A-Za-z_]\w*)\}|<([A-Za-z_]\w*)>|'([A-Za-z_]\w*)'|(-?\d+)").match(
-            p, j
-        )
+        m = re.compile(
+            r"\{(-?\d+|[A-Za-z_]\w*)\}|<([A-Za-z_]\w*)>|'([A-Za-z_]\w*)'|(-?\d+)", re.ASCII
+        ).match(p, j)
         if not m or (c == "k" and m.group(4)):
             raise PatternError(f"bad \\{c} reference", i)
         ref = next(g for g in m.groups() if g is not None)
@@ -557,7 +560,7 @@ class _Translator:
             return i + 3
         if rest[:1] == "|":
             raise PatternError("branch reset groups (?| are not supported", i)
-        m = re.compile(r"\(\?(?:P?<([A-Za-z_]\w*)>|'([A-Za-z_]\w*)')").match(p, i)
+        m = re.compile(r"\(\?(?:P?<([A-Za-z_]\w*)>|'([A-Za-z_]\w*)')", re.ASCII).match(p, i)
         if m:
             name = m.group(1) or m.group(2)
             self.groups += 1
@@ -567,7 +570,7 @@ class _Translator:
             self.out.append(f"(?P<{self._gname(self.groups)}>" if self.named else "(")
             self.frames.append(_Frame("group", start, ")"))
             return m.end()
-        m = re.compile(r"\(\?P=([A-Za-z_]\w*)\)").match(p, i)
+        m = re.compile(r"\(\?P=([A-Za-z_]\w*)\)", re.ASCII).match(p, i)
         if m:
             if m.group(1) not in self.names:
                 raise PatternError(f"reference to unknown group name {m.group(1)!r}", i)
@@ -576,7 +579,7 @@ class _Translator:
             self._top_atom(None, qmin, qmax)
             return j
         if rest[:1] == "(":
-            m = re.compile(r"\(\?\((\d+|<[A-Za-z_]\w*>|'[A-Za-z_]\w*')\)").match(p, i)
+            m = re.compile(r"\(\?\((\d+|<[A-Za-z_]\w*>|'[A-Za-z_]\w*')\)", re.ASCII).match(p, i)
             if not m:
                 raise PatternError("only group-number and group-name conditions are supported", i)
             ref = m.group(1).strip("<>'")
@@ -638,6 +641,8 @@ def translate(
         prefix = prefix.lower()
         literals = tuple(x.lower() for x in literals)
     names = tuple(t._gname(k) for k in range(1, groups + 1)) if t.named else None
+    longest = max(literals, key=len, default=b"")
+    grams = tuple(dict.fromkeys(longest[i : i + GRAM] for i in range(len(longest) - GRAM + 1)))
     return Translation(
-        source.encode("latin-1"), flags, groups, names, anchored, prefix, literals, ci
+        source.encode("latin-1"), flags, groups, names, anchored, prefix, literals, ci, grams[:SPAN]
     )

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from itertools import chain
 from typing import Optional
 
 from .model import Rule
-
-GRAM = 4
-SPAN = 24
+from .pcre import GRAM
 
 
 class Reply:
@@ -66,27 +65,27 @@ class ProbeIndex:
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.rules = list(rules)
-        # Each rule is filed under one 4-byte slice of its longest literal (at most the
-        # first SPAN slices are considered): the one fewest other rules share.
-        counts: tuple[Counter[bytes], Counter[bytes]] = (Counter(), Counter())
-        options: list[set[bytes]] = []
-        for r in self.rules:
-            longest = max(r.translation.literals, key=len, default=b"")
-            n = min(len(longest) - GRAM + 1, SPAN)
-            grams = {longest[i : i + GRAM] for i in range(n)} if n > 0 else set()
-            options.append(grams)
-            counts[r.translation.ci].update(grams)
+        # Each rule is filed under the 4-byte slice of its longest literal that the
+        # fewest other rules of this probe offer.
+        counts = (
+            Counter(
+                chain.from_iterable(r.translation.grams for r in self.rules if not r.translation.ci)
+            ),
+            Counter(
+                chain.from_iterable(r.translation.grams for r in self.rules if r.translation.ci)
+            ),
+        )
         self.by_gram: dict[bytes, list[int]] = {}
         self.by_lgram: dict[bytes, list[int]] = {}
         self.by_first: dict[int, list[int]] = {}
         self.always: list[int] = []
         # what a candidate must pass before its regex runs: prefix and longest literal
         self.gates: list[tuple[bytes, bytes, bool]] = []
-        for k, (r, grams) in enumerate(zip(self.rules, options)):
+        for k, r in enumerate(self.rules):
             tr = r.translation
             self.gates.append((tr.prefix, max(tr.literals, key=len, default=b""), tr.ci))
-            if grams:
-                gram = min(grams, key=counts[tr.ci].__getitem__)
+            if tr.grams:
+                gram = min(tr.grams, key=counts[tr.ci].__getitem__)
                 (self.by_lgram if tr.ci else self.by_gram).setdefault(gram, []).append(k)
             elif tr.prefix:
                 first = tr.prefix[0]

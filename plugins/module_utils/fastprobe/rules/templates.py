@@ -83,7 +83,7 @@ def parse(template: str) -> tuple[list[Segment], Optional[str]]:
 
 def _parse_var(t: str, d: int) -> tuple[Optional[Subst], int, Optional[str]]:
     i = d + 1
-    if i < len(t) and t[i].isdigit():
+    if i < len(t) and t[i] in "0123456789":
         num = int(t[i])
         if num == 0:
             return None, i + 1, "$0 is not a capture group"
@@ -111,8 +111,8 @@ def _parse_var(t: str, d: int) -> tuple[Optional[Subst], int, Optional[str]]:
     return sub, end, None
 
 
-_SEP = re.compile(r"[,)]")
-_INT = re.compile(r"\s*([-+]?(?:0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*))")
+_SEP = re.compile(r"[,)]", re.ASCII)
+_INT = re.compile(r"\s*([-+]?(?:0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*))", re.ASCII)
 
 
 def _parse_args(t: str, i: int) -> tuple[list, int]:
@@ -120,7 +120,7 @@ def _parse_args(t: str, i: int) -> tuple[list, int]:
     args: list = []
     n = len(t)
     while i < n and t[i] != ")":
-        while i < n and t[i].isspace():
+        while i < n and t[i] in " \t\n\v\f\r":
             i += 1
         if i >= n or t[i] == ")":
             break

@@ -1,0 +1,171 @@
+"""The command line as a user runs it: real processes, real exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run(*args: str, cwd: str = ROOT) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "plugins", "module_utils"))
+    return subprocess.run(
+        [sys.executable, "-m", "fastprobe", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_match_prints_nmaps_verdict_as_json() -> None:
+    p = run("match", "--probe", "NULL", "--reply", r"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n")
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert out["service"] == "ssh" and out["product"] == "OpenSSH"
+    assert out["version"] == "9.2p1 Debian 2+deb12u3" and out["soft"] is False
+    assert out["cpe"] == ["cpe:/a:openbsd:openssh:9.2p1", "cpe:/o:linux:linux_kernel"]
+    assert out["rule"].endswith("nmap-service-probes:" + out["rule"].rsplit(":", 1)[1])
+
+
+def test_match_reads_hex_and_files(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    reply = b"220 (vsFTPd 3.0.3)\r\n"
+    p = run("match", "--probe", "NULL", "--reply-hex", reply.hex())
+    assert json.loads(p.stdout)["product"] == "vsftpd"
+    f = tmp_path / "reply.bin"
+    f.write_bytes(reply)
+    p = run("match", "--probe", "NULL", "--reply-file", str(f))
+    assert json.loads(p.stdout)["version"] == "3.0.3"
+
+
+def test_no_match_is_service_null() -> None:
+    p = run("match", "--probe", "GetRequest", "--reply", r"\x00\x01\x02")
+    assert p.returncode == 0 and json.loads(p.stdout) == {"service": None}
+
+
+def test_own_rules_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    f = tmp_path / "mine.probes"
+    f.write_text("Probe TCP NULL q||\nmatch acme m|^ACME (\\d+)| p/Acme/ v/$1/\n")
+    p = run(
+        "match", "--probe", "NULL", "--reply", "ACME 7", "--no-default-rules", "--rules", str(f)
+    )
+    out = json.loads(p.stdout)
+    assert (out["service"], out["version"], out["rule"]) == ("acme", "7", f"{f}:2")
+    p = run(
+        "match", "--probe", "NULL", "--reply", "SSH-2.0-x", "--no-default-rules", "--rules", str(f)
+    )
+    assert json.loads(p.stdout) == {"service": None}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["match", "--probe", "Nope", "--reply", "x"], "--probe: no probe named 'Nope'"),
+        (["match", "--probe", "NULL", "--reply", r"\q"], "--reply: unsupported escape"),
+        (["match", "--probe", "NULL", "--reply-hex", "zz"], "--reply-hex: not hex"),
+        (["match", "--probe", "NULL", "--reply-file", "/nonexistent"], "--reply-file /nonexistent"),
+        (
+            ["match", "--probe", "NULL", "--reply", "x", "--rules", "/nonexistent"],
+            "/nonexistent: no such file",
+        ),
+        (
+            ["match", "--probe", "NULL", "--reply", "x", "--no-default-rules"],
+            "needs at least one --rules",
+        ),
+        (["rules", "lint", "/etc/hostname"], "not a probe file"),
+        (["rules", "test", "/nonexistent"], "no such file"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:
+    p = run(*args)
+    assert p.returncode in (1, 2), p.stdout
+    assert "Traceback" not in p.stderr + p.stdout
+    assert message in p.stderr + p.stdout
+
+
+def test_broken_regex_is_named_by_file_and_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    f = tmp_path / "bad.probes"
+    f.write_text("Probe TCP NULL q||\nmatch a m|^ok|\nmatch b m|^(broken|\n")
+    p = run("match", "--probe", "NULL", "--reply", "ok", "--no-default-rules", "--rules", str(f))
+    assert p.returncode == 2
+    assert p.stderr.strip() == (
+        f"fastprobe: error: {f}:3: bad pattern at offset 8: missing closing parenthesis"
+    )
+
+
+LINTED = """Probe TCP NULL q||
+match dup m|^DUP| p/x/
+match dup m|^DUP| p/x/
+match shadow m|^DUP| p/y/
+match empty m|a*|
+match nest m|^X(\\w+\\s?)*$|
+match cpe m|^CPE| cpe:/x:Bad Vendor/
+softmatch lonely m|^LONELY|
+match tmpl m|^T| p/$2/
+match broken m|^(|
+"""
+
+
+def test_lint_reports_each_problem(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    f = tmp_path / "lint.probes"
+    f.write_text(LINTED)
+    p = run("rules", "lint", "--no-default-rules", str(f))
+    assert p.returncode == 1
+    codes = {
+        int(line.split(":")[1]): line.rsplit("[", 1)[1].rstrip("]")
+        for line in p.stdout.splitlines()
+        if line.startswith(str(f))
+    }
+    assert codes == {
+        3: "duplicate",
+        4: "shadowed",
+        5: "empty-match",
+        6: "backtracking",
+        7: "cpe",
+        8: "softmatch-dead-end",
+        9: "template",
+        10: "pattern",
+    }
+    assert "2 error(s)" in p.stdout
+
+
+def test_lint_passes_a_clean_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    f = tmp_path / "ok.probes"
+    f.write_text(
+        "Probe TCP NULL q||\n"
+        "match ssh m|^SSH-([\\d.]+)-Acme| p/Acme SSH/ v/$1/ cpe:/a:acme:ssh:$1/\n"
+    )
+    p = run("rules", "lint", "--strict", str(f))
+    assert p.returncode == 0, p.stdout
+    assert "0 error(s), 0 warning(s)" in p.stdout
+
+
+EXAMPLES = r"""Probe TCP NULL q||
+#@example reply="ACME 1.2\r\n" product="Acme" version="1.2" cpe="cpe:/a:acme:acme:1.2" source="test"
+#@example reply="ACME 1.3\r\n" product="Acme" version="9.9" cpe="cpe:/a:acme:acme:1.3"
+match acme m|^ACME ([\d.]+)\r\n| p/Acme/ v/$1/ cpe:/a:acme:acme:$1/
+#@example reply-hex="53 53 48 2d 32 2e 30 2d 78 0d 0a" service="ssh"
+match acme-ssh m|^SSH-2\.0-x\r\n|
+"""
+
+
+def test_rules_test_runs_examples_and_shows_differences(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    f = tmp_path / "ex.probes"
+    f.write_text(EXAMPLES)
+    p = run("rules", "test", "-v", str(f))
+    assert p.returncode == 1
+    lines = p.stdout.splitlines()
+    assert lines[0] == f"PASS {f}:2 -> {f}:4"
+    assert lines[1] == f"FAIL {f}:3 (rule {f}:4)"
+    assert lines[2] == "    version: expected '9.9', got '1.3'"
+    # the example expects ssh, but the overlay rule above it names the service acme-ssh
+    assert f"FAIL {f}:5 (rule {f}:6)" in lines
+    assert "    service: expected 'ssh', got 'acme-ssh'" in lines
+    assert lines[-1] == "1 passed, 2 failed"
