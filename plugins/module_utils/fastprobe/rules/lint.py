@@ -121,7 +121,7 @@ def _check_pattern(rule: Rule) -> list[Issue]:
                 "pattern can match the empty string (nmap 7.94+ rejects it)",
             )
         )
-    nested = _nested_repeat(tree)
+    nested = _nested_repeat(tree, bool(regex.flags & re.DOTALL))
     if nested:
         out.append(
             Issue(
@@ -135,36 +135,91 @@ def _check_pattern(rule: Rule) -> list[Issue]:
     return out
 
 
-def _nested_repeat(tree, inside: bool = False) -> Optional[str]:  # type: ignore[no-untyped-def]
-    for op, av in tree:
+def _nested_repeat(tree, dotall: bool, inside: bool = False) -> Optional[str]:  # type: ignore[no-untyped-def]
+    """Why the pattern may backtrack catastrophically, or None.
+
+    An unbounded repeat inside another is flagged unless it repeats a single character
+    class and another item of the same sequence is a character it cannot match — a
+    delimiter, as in ``(?:[^\\r\\n]+\\r\\n)*``, which leaves one way to split the input.
+    """
+    items = list(tree)
+    for k, (op, av) in enumerate(items):
         if op in _REPEATS or (_POSSESSIVE is not None and op is _POSSESSIVE):
-            _lo, hi, body = av
+            _, hi, body = av
             unbounded = hi == _MAXREPEAT
             if unbounded and inside:
-                return "a repeated group holds a '*' or '+'"
-            found = _nested_repeat(body, inside or unbounded)
-            if found:
-                return found
+                chars = _single_class(body, dotall)
+                if chars is None or not any(
+                    (_delimiter(other, dotall) or _ALL).isdisjoint(chars)
+                    for j, other in enumerate(items)
+                    if j != k
+                ):
+                    return "a repeated group holds a '*' or '+' with no delimiter after it"
+                continue
+            found = _nested_repeat(body, dotall, inside or unbounded)
         elif op is _sre_const.SUBPATTERN:
-            found = _nested_repeat(av[-1], inside)
-            if found:
-                return found
+            found = _nested_repeat(av[-1], dotall, inside)
         elif op is _sre_const.BRANCH:
-            for branch in av[1]:
-                found = _nested_repeat(branch, inside)
-                if found:
-                    return found
+            found = next(filter(None, (_nested_repeat(b, dotall, inside) for b in av[1])), None)
         elif op in (_sre_const.ASSERT, _sre_const.ASSERT_NOT):
-            found = _nested_repeat(av[1], inside)
-            if found:
-                return found
-        elif (
-            getattr(_sre_const, "ATOMIC_GROUP", None) is not None and op is _sre_const.ATOMIC_GROUP
-        ):
-            found = _nested_repeat(av, inside)
-            if found:
-                return found
+            found = _nested_repeat(av[1], dotall, inside)
+        elif op is getattr(_sre_const, "ATOMIC_GROUP", None):
+            found = None  # an atomic group does not backtrack into itself
+        else:
+            continue
+        if found:
+            return found
     return None
+
+
+_ALL = frozenset(range(256))
+_DIGIT = frozenset(range(0x30, 0x3A))
+_SPACE = frozenset(b" \t\n\r\f\v")
+_WORD = _DIGIT | frozenset(range(0x41, 0x5B)) | frozenset(range(0x61, 0x7B)) | {0x5F}
+_CATEGORIES = {
+    _sre_const.CATEGORY_DIGIT: _DIGIT,
+    _sre_const.CATEGORY_NOT_DIGIT: _ALL - _DIGIT,
+    _sre_const.CATEGORY_SPACE: _SPACE,
+    _sre_const.CATEGORY_NOT_SPACE: _ALL - _SPACE,
+    _sre_const.CATEGORY_WORD: _WORD,
+    _sre_const.CATEGORY_NOT_WORD: _ALL - _WORD,
+}
+
+
+def _delimiter(item, dotall: bool) -> Optional[frozenset[int]]:  # type: ignore[no-untyped-def]
+    """The bytes an item always consumes at least one of: a class, or a repeat of one."""
+    op, av = item
+    if op in _REPEATS and av[0] >= 1:
+        return _single_class(av[2], dotall)
+    return _single_class([item], dotall)
+
+
+def _single_class(tree, dotall: bool) -> Optional[frozenset[int]]:  # type: ignore[no-untyped-def]
+    """The bytes a one-character item can match (both cases), or None if it is not one."""
+    items = list(tree)
+    if len(items) != 1:
+        return None
+    op, av = items[0]
+    if op is _sre_const.LITERAL:
+        out = {av}
+    elif op is _sre_const.NOT_LITERAL:
+        out = set(_ALL - {av})
+    elif op is _sre_const.ANY:
+        out = set(_ALL if dotall else _ALL - {0x0A})
+    elif op is _sre_const.IN:
+        out = set()
+        for iop, iav in av:
+            if iop is _sre_const.LITERAL:
+                out.add(iav)
+            elif iop is _sre_const.RANGE:
+                out.update(range(iav[0], iav[1] + 1))
+            elif iop is _sre_const.CATEGORY:
+                out.update(_CATEGORIES.get(iav, _ALL))
+        if av and av[0][0] is _sre_const.NEGATE:
+            out = set(_ALL - out)
+    else:
+        return None
+    return frozenset(out | {b ^ 0x20 for b in out if 0x41 <= (b & 0xDF) <= 0x5A})
 
 
 def _check_groups(rule: Rule) -> list[Issue]:
