@@ -109,6 +109,10 @@ EDGE_RULES = [
     r"softmatch softfirst m|^SOFT|",
     r"match hardlater m|^SOFTHARD|",
     r"match caseless m|^caseless ([a-z]+)|i p/$1/",
+    r"match atomic m|^ATOM (?>a+)b (\w++)| p/$1/",
+    r"match atomicfail m|^ATOMF (?>a*)a| p/never/",
+    r"match possessive m|^POSS ([\d.]*+)x (?:ab)?+c| v/$1/",
+    r"match posix m|^POSIX ([[:alpha:]]+)[[:space:]]([[:^digit:]]+)\z| p/$1/ v/$2/",
 ]
 EDGE_REPLIES = [
     b"NUL abc\x00def",
@@ -124,6 +128,10 @@ EDGE_REPLIES = [
     b"SOFTHARD",
     b"CASELESS MiXeD",
     b"NOTHING MATCHES THIS",
+    b"ATOM aab word",
+    b"ATOMF aaa",
+    b"POSS 1.2.3x abc",
+    b"POSIX abc\txyz",
 ]
 
 

@@ -642,7 +642,8 @@ def translate(
         literals = tuple(x.lower() for x in literals)
     names = tuple(t._gname(k) for k in range(1, groups + 1)) if t.named else None
     longest = max(literals, key=len, default=b"")
-    grams = tuple(dict.fromkeys(longest[i : i + GRAM] for i in range(len(longest) - GRAM + 1)))
+    span = min(len(longest) - GRAM + 1, SPAN)
+    grams = tuple(dict.fromkeys(longest[i : i + GRAM] for i in range(span)))
     return Translation(
-        source.encode("latin-1"), flags, groups, names, anchored, prefix, literals, ci, grams[:SPAN]
+        source.encode("latin-1"), flags, groups, names, anchored, prefix, literals, ci, grams
     )
