@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import random
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from fastprobe.rules.matcher import Matcher
 from fastprobe.rules.model import ProbeFileError
 from fastprobe.rules.parser import parse_text
 from fastprobe.rules.ruleset import RuleSet
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -9,11 +9,11 @@ the rule line it chose and every field it printed — must be ours.
 from __future__ import annotations
 
 import pytest
+
 from fastprobe.rules.matcher import Matcher
 from fastprobe.rules.model import Rule
 from fastprobe.rules.parser import parse_text
 from fastprobe.rules.ruleset import RuleSet
-
 from tests.support.nmap_oracle import FIELDS, ask_nmap, nmap_path, null_probe_file
 from tests.support.regexgen import RegexGen
 

@@ -1,4 +1,5 @@
 import pytest
+
 from fastprobe.rules.escapes import EscapeError, escape, unescape
 
 

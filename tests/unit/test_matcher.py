@@ -7,10 +7,10 @@ import json
 import os
 
 import pytest
+
 from fastprobe.rules.matcher import Matcher
 from fastprobe.rules.parser import parse_text
 from fastprobe.rules.ruleset import RuleSet
-
 from tests.support.regexgen import RegexGen
 
 CORPUS = os.path.join(

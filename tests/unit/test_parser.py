@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from fastprobe.rules.model import ProbeFileError
 from fastprobe.rules.parser import parse_file, parse_text
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastprobe.rules.pcre import PatternError, translate
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from fastprobe.rules.pcre import PatternError, translate
 
 
 def rx(pattern: str, native: bool = True, **kw) -> re.Pattern[bytes]:  # type: ignore[no-untyped-def]

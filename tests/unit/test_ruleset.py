@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from fastprobe.rules.matcher import Matcher
 from fastprobe.rules.model import ProbeFileError
 from fastprobe.rules.parser import parse_text

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Optional
 
 import pytest
+
 from fastprobe.rules.templates import parse, printable, render
 
 
