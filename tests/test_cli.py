@@ -13,12 +13,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def run(*args: str, cwd: str = ROOT) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "plugins", "module_utils"))
+    """The console script as installed by `make setup` (same interpreter as the tests)."""
     return subprocess.run(
-        [sys.executable, "-m", "fastprobe", *args],
+        [sys.executable, "-m", "fastprobe.cli", *args],
         capture_output=True,
         text=True,
-        env=env,
         cwd=cwd,
         timeout=120,
         check=False,

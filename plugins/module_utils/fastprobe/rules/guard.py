@@ -65,7 +65,7 @@ class Guard:
     """Finds the first of an ordered list of rules that matches, each bounded in time."""
 
     def __init__(self, timeout: float = DEFAULT_TIMEOUT) -> None:
-        if not timeout > 0:
+        if timeout <= 0:
             raise ValueError("regex timeout must be positive")
         self.timeout = timeout
         self._local = threading.local()
@@ -222,7 +222,8 @@ class _Sandbox:
         # the child bounds each pattern itself; this is the backstop if it cannot
         deadline = 5.0 + timeout * len(rules) * 2
         try:
-            assert proc.stdin is not None and proc.stdout is not None
+            if proc.stdin is None or proc.stdout is None:
+                raise OSError("regex helper has no pipes")
             proc.stdin.write(struct.pack(">I", len(req)) + req)
             proc.stdin.flush()
             head = _read_exact(proc.stdout, 4, deadline)
@@ -244,7 +245,7 @@ def _read_exact(stream, n: int, deadline: float) -> bytes:  # type: ignore[no-un
     chunks = []
     remaining = n
     while remaining:
-        ready, _, _ = select.select([fd], [], [], deadline)
+        ready = select.select([fd], [], [], deadline)[0]
         if not ready:
             raise TimeoutError("regex helper did not answer")
         chunk = os.read(fd, remaining)

@@ -145,7 +145,7 @@ def _nested_repeat(tree, dotall: bool, inside: bool = False) -> Optional[str]:  
     items = list(tree)
     for k, (op, av) in enumerate(items):
         if op in _REPEATS or (_POSSESSIVE is not None and op is _POSSESSIVE):
-            _, hi, body = av
+            hi, body = av[1], av[2]
             unbounded = hi == _MAXREPEAT
             if unbounded and inside:
                 chars = _single_class(body, dotall)

@@ -144,7 +144,7 @@ class Matcher:
         owner: dict[int, Probe] = {}
         for r, p in pairs:
             owner.setdefault(id(r), p)
-        rules = [r for r, _ in pairs]
+        rules = [pair[0] for pair in pairs]
         if self.guard is None:
             for r in rules:
                 m = (r.regex.match if r.translation.anchored else r.regex.search)(reply)

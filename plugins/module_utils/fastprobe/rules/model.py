@@ -50,8 +50,8 @@ class PortRanges:
             else:
                 merged.append((lo, hi))
         self.ranges = tuple(merged)
-        self._los = [lo for lo, _ in merged]
-        self._his = [hi for _, hi in merged]
+        self._los = [r[0] for r in merged]
+        self._his = [r[1] for r in merged]
 
     def __contains__(self, port: object) -> bool:
         if not isinstance(port, int):
@@ -188,7 +188,7 @@ class Rule:
 
     def template_errors(self) -> list[str]:
         out = []
-        for key, (_, err) in self.segments().items():
+        for key, (_segments, err) in self.segments().items():
             if err:
                 name = FIELD_NAMES.get(key, "cpe")
                 out.append(f"{name} template: {err}")

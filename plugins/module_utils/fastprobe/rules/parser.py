@@ -83,7 +83,7 @@ class _Parser:
         if not line.strip(_SPACE):
             raise self.error(lineno, "line holds only white space (nmap rejects it)")
         self.nonblank += 1
-        head, _, rest = line.partition(" ")
+        head, _space, rest = line.partition(" ")
         if head in ("match", "softmatch"):
             if self.current is None:
                 raise self.error(lineno, f"'{head}' before any Probe line")
@@ -131,7 +131,7 @@ class _Parser:
     # -- Probe lines -------------------------------------------------------------
 
     def probe(self, rest: str, lineno: int) -> None:
-        proto, _, rest = rest.partition(" ")
+        proto, _space, rest = rest.partition(" ")
         if proto not in ("TCP", "UDP"):
             raise self.error(lineno, f"invalid protocol {proto!r} (TCP or UDP)")
         if not _PROBE_NAME.match(rest):
@@ -237,7 +237,8 @@ class _Parser:
         nmap rejects is reported as a warning.
         """
         m = _MODE.match(s, pos)
-        assert m is not None
+        if m is None:  # the pattern matches the empty string: never taken
+            return None
         mode = m.group(1)
         q = m.end()
         if q >= len(s) and not mode:
@@ -250,7 +251,8 @@ class _Parser:
             raise self.error(lineno, f"missing end delimiter {delim!r}")
         text = s[q + 1 : end]
         f = _FLAGS.match(s, end + 1)
-        assert f is not None
+        if f is None:  # as above
+            return None
         if mode == "cpe:":
             if delim != "/":
                 self.warn(lineno, "nmap 7.94+ rejects a cpe template whose delimiter is not '/'")

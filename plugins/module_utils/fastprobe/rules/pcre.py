@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import NamedTuple, Optional
+from typing import NamedTuple, Optional, TypeVar
 
 NATIVE_ATOMIC = sys.version_info >= (3, 11)
 GRAM = 4  # length of the index keys (see prefilter)
@@ -71,6 +71,16 @@ _POSIX_ITEM = re.compile(r"\[([:.=])(\^?)([a-z]*)\1\]", re.ASCII)
 _RUN = re.compile(r"[^\\\[\](){}.*+?^$|]{2,}", re.ASCII)
 _EMIT = {b: f"\\x{b:02x}" for b in range(256) if not _PLAIN.match(chr(b))}
 _FLAG_GROUP = re.compile(r"\(\?([a-zA-Z]*)(?:-([a-zA-Z]*))?([:)])", re.ASCII)
+
+
+T = TypeVar("T")
+
+
+def _must(value: Optional[T], at: int) -> T:
+    """For results the caller already knows exist (an escape in a class is one byte)."""
+    if value is None or (isinstance(value, tuple) and value[0] is None):
+        raise PatternError("unexpected pattern syntax", at)
+    return value
 
 
 def _complement(ranges: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
@@ -211,7 +221,7 @@ class _Translator:
                 i += 1
             elif c == "|":
                 frame = self.frames[-1]
-                self.out.extend(")" for _ in frame.scoped)
+                self.out.extend(")" * len(frame.scoped))
                 self.out.append("|")
                 self.out.extend(frame.scoped)
                 if not self._depth():
@@ -245,7 +255,7 @@ class _Translator:
             self._top_atom(lit, qmin, qmax)
         if self._depth():
             raise PatternError("missing closing parenthesis", self.n)
-        self.out.extend(")" for _ in self.frames[0].scoped)
+        self.out.extend(")" * len(self.frames[0].scoped))
         self._flush()
         return "".join(self.out), self.groups
 
@@ -274,9 +284,9 @@ class _Translator:
             qmin = int(m.group(1))
             qmax = (int(m.group(3)) if m.group(3) else None) if m.group(2) else qmin
             if qmax is not None and qmax < qmin:
-                raise PatternError("numbers out of order in {} quantifier", i)
+                raise PatternError("numbers out of order in a repeat count", i)
             if qmin > 65535 or (qmax or 0) > 65535:
-                raise PatternError("number too big in {} quantifier", i)
+                raise PatternError("number too big in a repeat count", i)
             text = m.group()
             i = m.end()
         else:
@@ -358,8 +368,7 @@ class _Translator:
         if b is not None:
             return _byte(b), b, j, True
         # a backreference \N
-        m = _DIGITS.match(p, i + 1)
-        assert m is not None
+        m = _must(_DIGITS.match(p, i + 1), i)
         return self._backref(int(m.group()), i), None, m.end(), True
 
     def _byte_escape(self, i: int, in_class: bool) -> tuple[Optional[int], int]:
@@ -376,10 +385,10 @@ class _Translator:
                 end = p.find("}", j)
                 digits = p[j + 1 : end] if end > 0 else ""
                 if not digits or any(d not in "0123456789abcdefABCDEF" for d in digits):
-                    raise PatternError("bad \\x{...} escape", i)
+                    raise PatternError("bad hex escape", i)
                 v = int(digits, 16)
                 if v > 0xFF:
-                    raise PatternError("character value in \\x{} too large", i)
+                    raise PatternError("hex escape value too large", i)
                 return v, end + 1
             m = _HEX12.match(p, j)
             return (int(m.group(), 16), m.end()) if m else (0, j)
@@ -391,15 +400,13 @@ class _Translator:
             end = p.find("}", j)
             digits = p[j + 1 : end] if end > 0 else ""
             if not digits or any(d not in "01234567" for d in digits) or int(digits, 8) > 0xFF:
-                raise PatternError("bad \\o{...} escape", i)
+                raise PatternError("bad octal escape", i)
             return int(digits, 8), end + 1
         if c == "0":
-            m = _OCT02.match(p, j)
-            assert m is not None
+            m = _must(_OCT02.match(p, j), i)
             return int("0" + m.group(), 8), m.end()
         if c in "0123456789":
-            m = _DIGITS.match(p, i + 1)
-            assert m is not None
+            m = _must(_DIGITS.match(p, i + 1), i)
             num = int(m.group())
             if not in_class and (num < 10 or num <= self.total_groups):
                 return None, i
@@ -485,9 +492,7 @@ class _Translator:
                 if e == "E":
                     j += 2
                     continue
-                b, j2 = self._byte_escape(j, in_class=True)
-                assert b is not None
-                j = j2
+                b, j = _must(self._byte_escape(j, in_class=True), j)
             else:
                 b = ord(c)
                 if b > 0xFF:
@@ -501,8 +506,7 @@ class _Translator:
                         items.append(f"\\x{b:02x}\\x2d")  # a literal '-' then the class
                         j = k
                         continue
-                    hi, k = self._byte_escape(k, in_class=True)
-                    assert hi is not None
+                    hi, k = _must(self._byte_escape(k, in_class=True), k)
                 elif _POSIX_ITEM.match(p, k):
                     items.append(f"\\x{b:02x}\\x2d")
                     j = k
@@ -612,7 +616,7 @@ class _Translator:
 
     def _close(self) -> int:
         frame = self.frames.pop()
-        self.out.extend(")" for _ in frame.scoped)
+        self.out.extend(")" * len(frame.scoped))
         self.out.append(frame.close)
         return frame.start
 

@@ -1,4 +1,4 @@
-"""The ``fastprobe`` command line: ``match`` and ``rules lint|test``."""
+"""``fastprobe match`` and ``fastprobe rules lint|test``."""
 
 from __future__ import annotations
 
@@ -10,11 +10,17 @@ import sys
 from collections.abc import Sequence
 from typing import Optional
 
-from .rules.escapes import EscapeError, unescape
-from .rules.guard import DEFAULT_TIMEOUT
-from .rules.model import ProbeFileError
-from .rules.ruleset import EXCLUDE_MODES, RuleSet, default_overlays, display_path, load_rules
-from .version import __version__
+from fastprobe.rules.escapes import EscapeError, unescape
+from fastprobe.rules.guard import DEFAULT_TIMEOUT
+from fastprobe.rules.model import ProbeFileError
+from fastprobe.rules.ruleset import (
+    EXCLUDE_MODES,
+    RuleSet,
+    default_overlays,
+    display_path,
+    load_rules,
+)
+from fastprobe.version import __version__
 
 
 class CliError(Exception):
@@ -132,7 +138,7 @@ def _real(path: str) -> str:
 
 
 def cmd_match(args: argparse.Namespace) -> int:
-    from .rules.matcher import Matcher
+    from fastprobe.rules.matcher import Matcher
 
     reply = _read_reply(args)
     ruleset = _load(args)
@@ -151,7 +157,7 @@ def cmd_match(args: argparse.Namespace) -> int:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
-    from .rules.lint import lint_files
+    from fastprobe.rules.lint import lint_files
 
     context = None
     if not args.no_default_rules:
@@ -172,8 +178,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from .rules.matcher import Matcher
-    from .rules.samples import run_examples
+    from fastprobe.rules.matcher import Matcher
+    from fastprobe.rules.samples import run_examples
 
     files = args.files or default_overlays()
     if not files:
