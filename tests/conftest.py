@@ -5,7 +5,12 @@ from __future__ import annotations
 import os
 import sys
 
+import hypothesis.internal.observability  # noqa: F401  (see below)
 import pytest
+
+# Imported now rather than by hypothesis' plugin at the end of the session: Python
+# 3.11's AST constructor can raise a spurious "recursion depth mismatch" when a
+# module compiles while test threads run (CPython gh-106905, fixed in 3.12.1).
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)  # tests.support, tests.lab

@@ -19,6 +19,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import NamedTuple, Optional
 
+from tests.support.scripted import finish_loop
+
 FIELDS = ("product", "version", "extrainfo", "hostname", "ostype", "devicetype")
 _TRACE = re.compile(
     r"Service scan (hard |soft |)match \(Probe (\S+) matched with (\S+) line (\d+)\): "
@@ -74,7 +76,7 @@ class BannerServer:
             self._error = exc
             self._ready.set()
         finally:
-            self._loop.close()
+            finish_loop(self._loop)
 
     async def _serve(self) -> None:
         self._stop = asyncio.Event()
