@@ -74,6 +74,25 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--reply-file", metavar="FILE", help="reply read from a file ('-': stdin)")
     _add_rule_options(m)
 
+    sc = sub.add_parser("scan", help="find open TCP ports and name their services")
+    sc.add_argument("targets", nargs="*", metavar="TARGET", help="address, CIDR, range or name")
+    sc.add_argument("-p", "--ports", metavar="PORTS", help="nmap syntax: 22,80,1000-2000,T:443")
+    sc.add_argument("--top-ports", type=int, metavar="N", help="the N most common ports")
+    sc.add_argument("-iL", dest="input_files", action="append", default=[], metavar="FILE")
+    sc.add_argument("--exclude", action="append", default=[], metavar="TARGETS")
+    sc.add_argument("--exclude-file", action="append", default=[], metavar="FILE")
+    sc.add_argument("--profile", choices=("fast", "thorough"), default="fast")
+    sc.add_argument("--version-intensity", type=int, default=7, metavar="0-9")
+    sc.add_argument("--version-light", action="store_const", const=2, dest="version_intensity")
+    sc.add_argument("--version-all", action="store_const", const=9, dest="version_intensity")
+    sc.add_argument("--max-conns", type=int, default=512, metavar="N")
+    sc.add_argument("--max-host-conns", type=int, default=32, metavar="N")
+    sc.add_argument("--all-states", action="store_true", help="also report closed and filtered")
+    sc.add_argument(
+        "-oJ", dest="json_out", metavar="FILE", help="JSON lines as results come ('-': stdout)"
+    )
+    _add_rule_options(sc)
+
     rules = sub.add_parser("rules", help="work with probe files")
     rsub = rules.add_subparsers(dest="rules_command", metavar="SUBCOMMAND")
     rsub.required = True
@@ -207,12 +226,97 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_scan(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from fastprobe.engine.ports import Ports, PortSpecError, parse_ports, top_ports
+    from fastprobe.engine.scan import Scanner
+    from fastprobe.engine.targets import Exclusions, TargetError, read_list
+
+    try:
+        if args.ports and args.top_ports:
+            raise CliError("give -p or --top-ports, not both")
+        if args.ports:
+            ports = parse_ports(args.ports)
+        else:
+            ports = Ports(top_ports(args.top_ports or 1000), ())
+        exclude = Exclusions(
+            [x for spec in args.exclude for x in spec.split(",")]
+            + [x for f in args.exclude_file for x in read_list(f)]
+        )
+        if not args.targets and not args.input_files:
+            raise CliError("no targets: give addresses, networks, ranges or names, or -iL FILE")
+        scanner = Scanner(
+            _load(args),
+            profile=args.profile,
+            intensity=args.version_intensity,
+            max_conns=args.max_conns,
+            max_host_conns=args.max_host_conns,
+            regex_timeout=args.regex_timeout,
+            report_closed=args.all_states,
+        )
+    except PortSpecError as exc:
+        raise CliError(f"-p: {exc}") from None
+    except TargetError as exc:
+        raise CliError(str(exc)) from None
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    sink = None
+    if args.json_out and args.json_out != "-":
+        try:
+            sink = open(args.json_out, "a", encoding="utf-8")  # noqa: SIM115
+        except OSError as exc:
+            raise CliError(f"-oJ {args.json_out}: {exc.strerror or exc}") from None
+    rows: list = []
+
+    async def run() -> None:
+        async for record in scanner.scan(
+            args.targets, ports, input_files=args.input_files, exclude=exclude
+        ):
+            line = json.dumps(record.as_dict(), sort_keys=False)
+            if args.json_out == "-":
+                print(line, flush=True)
+            else:
+                if sink is not None:
+                    sink.write(line + "\n")
+                    sink.flush()
+                rows.append(record)
+
+    try:
+        asyncio.run(run())
+    except TargetError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        if sink is not None:
+            sink.close()
+    if args.json_out != "-":
+        _print_table(rows)
+    return 0
+
+
+def _print_table(rows: list) -> None:
+    rows.sort(key=lambda r: (r.address, r.protocol, r.port))
+    for r in rows:
+        if r.state == "unresolved":
+            print(f"{r.target}: {r.error}")
+            continue
+        name = (f"{r.tunnel}/" if r.tunnel else "") + (r.service or "unknown")
+        if r.method == "softmatched":
+            name += "?"
+        version = " ".join(
+            x for x in (r.product, r.version, f"({r.extrainfo})" if r.extrainfo else None) if x
+        )
+        print(f"{r.address:15} {str(r.port) + '/' + r.protocol:9} {r.state:9} {name:18} {version}")
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         if args.command == "match":
             return cmd_match(args)
+        if args.command == "scan":
+            return cmd_scan(args)
         if args.rules_command == "lint":
             return cmd_lint(args)
         return cmd_test(args)

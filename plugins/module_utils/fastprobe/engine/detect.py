@@ -1,0 +1,163 @@
+"""Service detection on one open TCP port: nmap's verdict, at the cost of the longest
+wait instead of the sum of all waits.
+
+nmap sends probes one after another (``ServiceNFO::nextProbe``): NULL first, then
+the probes that list the port, then the rest up to the intensity's rarity; after a
+soft match only probes that can name that service. Here the NULL probe goes first
+too, then every probe nmap might send goes out at once, each on its own connection
+(bounded per host). The results are then read in nmap's order, replaying its walk:
+the first probe that hard-matches wins, and a probe nmap would not have sent (it
+was ruled out by a soft match met earlier in the walk) is ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from typing import NamedTuple, Optional
+
+from ..rules.matcher import Matcher, Verdict
+from ..rules.model import Probe
+from .probing import CONNECT_FAILED, ProbeResult, run_probe
+from .timing import Timing
+
+DEFAULT_TCPWRAPPEDMS = 2000  # nmap's DEFAULT_TCPWRAPPEDMS
+
+
+class Detection(NamedTuple):
+    verdict: Optional[Verdict]  # hard match, or soft match, or None
+    method: str  # matched, softmatched, tcpwrapped, unknown
+    tunnel: Optional[str]
+    replies: dict[str, bytes]  # unmatched replies by probe, for unknown services
+    probe: Optional[str] = None  # the probe whose reply decided
+    error: Optional[str] = None
+
+
+class Detector:
+    """Detection settings shared by every port of a scan."""
+
+    def __init__(
+        self,
+        matcher: Matcher,
+        timing: Timing,
+        intensity: int = 7,
+        tls: Optional[ssl.SSLContext] = None,
+    ) -> None:
+        if not 0 <= intensity <= 9:
+            raise ValueError("version intensity must be between 0 and 9")
+        self.matcher = matcher
+        self.timing = timing
+        self.intensity = intensity
+        self.tls = tls
+        rules = matcher.rules
+        self.null = rules.null
+        self.tcp_probes = [p for p in rules.probes if p.protocol == "TCP" and not p.is_null]
+        self.services = {p.key: p.services() for p in self.tcp_probes}
+
+    async def detect(self, host: str, port: int, rtt: float, gate: asyncio.Semaphore) -> Detection:
+        first = await self._walk(host, port, rtt, gate, None)
+        v = first.verdict
+        if (
+            v is not None
+            and first.method == "matched"
+            and v.service in ("ssl", "dtls")
+            and self.tls is not None
+        ):
+            # nmap's scanThroughTunnel: start again through TLS
+            inner = await self._walk(host, port, rtt, gate, "ssl")
+            if inner.error is None:
+                return inner._replace(tunnel="ssl")
+        return first
+
+    def _eligible(self, probe: Probe, listed: bool, soft: Optional[str]) -> bool:
+        if soft is None:
+            return listed or probe.effective_rarity <= self.intensity
+        return self.intensity >= 9 or soft in self.services[probe.key]
+
+    async def _walk(
+        self,
+        host: str,
+        port: int,
+        rtt: float,
+        gate: asyncio.Semaphore,
+        tunnel: Optional[str],
+    ) -> Detection:
+        timing = self.timing
+        tls = self.tls if tunnel == "ssl" else None
+        replies: dict[str, bytes] = {}
+        soft: Optional[Verdict] = None
+        soft_probe: Optional[str] = None
+
+        async def send(probe: Probe, wait: float) -> ProbeResult:
+            async with gate:
+                return await run_probe(
+                    self.matcher,
+                    probe,
+                    host,
+                    port,
+                    wait=wait,
+                    connect_timeout=timing.connect_timeout,
+                    grace=timing.grace,
+                    max_reply=timing.max_reply,
+                    tls=tls,
+                )
+
+        if self.null is not None:
+            null = await send(self.null, timing.null_wait(rtt))
+            if null.error and null.error.startswith(CONNECT_FAILED):
+                return Detection(None, "unknown", tunnel, replies, None, null.error)
+            if null.hard:
+                return Detection(null.verdict, "matched", tunnel, replies, "NULL")
+            wrapped_ms = self.null.tcpwrappedms or DEFAULT_TCPWRAPPEDMS
+            if (
+                tunnel is None
+                and null.closed
+                and not null.reply
+                and null.elapsed * 1000 < wrapped_ms
+            ):
+                return Detection(None, "tcpwrapped", tunnel, replies)
+            if null.reply:
+                replies["NULL"] = null.reply
+            soft = null.verdict
+            soft_probe = "NULL"
+
+        listed_ports = (lambda p: port in p.sslports) if tunnel else (lambda p: port in p.ports)
+        order = [p for p in self.tcp_probes if listed_ports(p)]
+        order += [p for p in self.tcp_probes if not listed_ports(p)]
+        listed = {p.key for p in order if listed_ports(p)}
+        tasks: dict[tuple[str, str], asyncio.Task[ProbeResult]] = {}
+
+        def launch(from_index: int, soft_service: Optional[str]) -> None:
+            for p in order[from_index:]:
+                if p.key not in tasks and self._eligible(p, p.key in listed, soft_service):
+                    wait = timing.probe_wait(rtt, p.totalwaitms)
+                    tasks[p.key] = asyncio.ensure_future(send(p, wait))
+
+        launch(0, soft.service if soft else None)
+        try:
+            for i, probe in enumerate(order):
+                if not self._eligible(probe, probe.key in listed, soft.service if soft else None):
+                    continue
+                launch(i, soft.service if soft else None)
+                result = await tasks[probe.key]
+                if result.hard:
+                    return Detection(result.verdict, "matched", tunnel, replies, probe.name)
+                if result.reply:
+                    replies[probe.name] = result.reply
+                if result.verdict is not None and soft is None:
+                    soft, soft_probe = result.verdict, probe.name
+                    launch(i + 1, soft.service)
+        finally:
+            pending = [t for t in tasks.values() if not t.done()]
+            for t in pending:
+                t.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+        if soft is not None:
+            return Detection(soft, "softmatched", tunnel, replies, soft_probe)
+        return Detection(None, "unknown", tunnel, replies)
+
+
+def elapsed_ms(start: float) -> int:
+    return int((time.monotonic() - start) * 1000)

@@ -1,0 +1,81 @@
+"""Port lists in nmap's syntax: ``22,80,1000-2000``, ``-`` for all, ``T:``/``U:`` prefixes."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import NamedTuple, Optional
+
+NMAP_SERVICES_PATHS = (
+    "/usr/share/nmap/nmap-services",
+    "/usr/local/share/nmap/nmap-services",
+    "/opt/homebrew/share/nmap/nmap-services",
+)
+_ITEM = re.compile(r"(?:([TUS]):)?(\d*)(-?)(\d*)", re.ASCII)
+
+
+class PortSpecError(ValueError):
+    """A port list that cannot be read; the message names the bad item."""
+
+
+class Ports(NamedTuple):
+    tcp: tuple[int, ...]
+    udp: tuple[int, ...]
+
+    def pairs(self) -> list[tuple[int, str]]:
+        """(port, protocol) in scan order: TCP first, then UDP."""
+        return [(p, "tcp") for p in self.tcp] + [(p, "udp") for p in self.udp]
+
+    def __len__(self) -> int:  # type: ignore[override]
+        return len(self.tcp) + len(self.udp)
+
+
+def parse_ports(spec: str, default_protocol: str = "tcp") -> Ports:
+    """Read ``spec``; items before any ``T:``/``U:`` prefix use ``default_protocol``."""
+    tcp: dict[int, None] = {}
+    udp: dict[int, None] = {}
+    target = tcp if default_protocol == "tcp" else udp
+    for raw in spec.split(","):
+        item = raw.strip()
+        if not item:
+            raise PortSpecError(f"empty item in port list {spec!r}")
+        m = _ITEM.fullmatch(item)
+        if not m or not (m.group(2) or m.group(3) or m.group(4)):
+            raise PortSpecError(f"bad port item {item!r} (want e.g. 22,80,1000-2000,U:53)")
+        if m.group(1) == "T":
+            target = tcp
+        elif m.group(1) == "U":
+            target = udp
+        elif m.group(1) == "S":
+            raise PortSpecError(f"SCTP ports are not supported: {item!r}")
+        lo = int(m.group(2)) if m.group(2) else (1 if m.group(3) else None)
+        hi = int(m.group(4)) if m.group(4) else (65535 if m.group(3) else lo)
+        if lo is None or hi is None or not 0 <= lo <= hi <= 65535:
+            raise PortSpecError(f"bad port range {item!r} (ports are 0-65535, low-high)")
+        for port in range(lo, hi + 1):
+            target[port] = None
+    return Ports(tuple(tcp), tuple(udp))
+
+
+def top_ports(count: int, protocol: str = "tcp", path: Optional[str] = None) -> tuple[int, ...]:
+    """The ``count`` most frequently open ports by nmap's ``nmap-services`` statistics."""
+    path = path or next((p for p in NMAP_SERVICES_PATHS if os.path.isfile(p)), None)
+    if path is None:
+        raise PortSpecError("--top-ports needs nmap's nmap-services file (install nmap)")
+    ranked: list[tuple[float, int]] = []
+    with open(path, encoding="latin-1") as fh:
+        for line in fh:
+            if line.startswith("#"):
+                continue
+            parts = line.split()
+            if len(parts) < 3 or "/" not in parts[1]:
+                continue
+            port, proto = parts[1].split("/", 1)
+            if proto != protocol:
+                continue
+            try:
+                ranked.append((float(parts[2]), int(port)))
+            except ValueError:
+                continue
+    ranked.sort(key=lambda item: (-item[0], item[1]))
+    return tuple(sorted(item[1] for item in ranked[:count]))

@@ -1,0 +1,135 @@
+"""One probe on one connection: connect, send, read, match each time data arrives.
+
+This is nmap's read loop (``servicescan_read_handler``) for a single probe: the
+reply so far is matched after every chunk; a hard match ends the probe at once,
+a soft match or no match keeps reading until the wait runs out or the peer closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import ssl
+import time
+from typing import NamedTuple, Optional
+
+from ..rules.matcher import Matcher, Verdict
+from ..rules.model import Probe
+
+CONNECT_FAILED = "connect-failed"
+
+
+class ProbeResult(NamedTuple):
+    probe: Probe
+    verdict: Optional[Verdict]  # the hard match, or the first soft match
+    reply: bytes
+    closed: bool  # the peer closed the connection
+    elapsed: float  # seconds from connect to the end of this probe
+    error: Optional[str] = None  # CONNECT_FAILED, or a socket/TLS error text
+    aborted: tuple[str, ...] = ()  # rules whose regex ran out of time
+
+    @property
+    def hard(self) -> bool:
+        return self.verdict is not None and not self.verdict.soft
+
+
+def client_tls_context() -> ssl.SSLContext:
+    """TLS for probing: accept any certificate and old protocol versions, like nmap."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    try:
+        ctx.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
+        ctx.set_ciphers("ALL:@SECLEVEL=0")
+    except (ValueError, ssl.SSLError):
+        pass
+    return ctx
+
+
+async def open_connection(
+    host: str, port: int, timeout: float, tls: Optional[ssl.SSLContext] = None
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, float]:
+    """Connect (and handshake); returns the streams and the connect time in seconds."""
+    start = time.monotonic()
+    reader, writer = await asyncio.wait_for(
+        asyncio.open_connection(host, port, ssl=tls, server_hostname=None if tls is None else ""),
+        timeout,
+    )
+    return reader, writer, time.monotonic() - start
+
+
+async def close(writer: asyncio.StreamWriter) -> None:
+    writer.close()
+    with contextlib.suppress(asyncio.TimeoutError, OSError, ssl.SSLError):
+        await asyncio.wait_for(writer.wait_closed(), 1.0)
+
+
+async def run_probe(
+    matcher: Matcher,
+    probe: Probe,
+    host: str,
+    port: int,
+    *,
+    wait: float,
+    connect_timeout: float,
+    grace: float,
+    max_reply: int,
+    tls: Optional[ssl.SSLContext] = None,
+) -> ProbeResult:
+    """Send ``probe`` on a fresh connection and read its reply, matching as it comes."""
+    start = time.monotonic()
+    try:
+        reader, writer, _rtt = await open_connection(host, port, connect_timeout, tls)
+    except (OSError, asyncio.TimeoutError, ssl.SSLError) as exc:
+        return ProbeResult(probe, None, b"", False, time.monotonic() - start, _describe(exc))
+    buf = b""
+    soft: Optional[Verdict] = None
+    closed = False
+    aborted: list[str] = []
+    error: Optional[str] = None
+    try:
+        if probe.payload:
+            writer.write(probe.payload)
+            await writer.drain()
+        deadline = time.monotonic() + wait
+        while len(buf) < max_reply:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                chunk = await asyncio.wait_for(reader.read(max_reply - len(buf)), remaining)
+            except asyncio.TimeoutError:
+                break
+            if not chunk:
+                closed = True
+                break
+            buf += chunk
+            result = matcher.match(probe, buf)
+            aborted.extend(result.aborted)
+            v = result.verdict
+            if v is not None and not v.soft:
+                return ProbeResult(
+                    probe, v, buf, False, time.monotonic() - start, None, tuple(aborted)
+                )
+            if v is not None and soft is None:
+                soft = v
+            deadline = max(deadline, time.monotonic() + grace)
+    except (OSError, ssl.SSLError) as exc:
+        closed = True
+        error = _describe(exc)
+    finally:
+        await close(writer)
+    return ProbeResult(probe, soft, buf, closed, time.monotonic() - start, error, tuple(aborted))
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, asyncio.TimeoutError):
+        return CONNECT_FAILED + ": timed out"
+    if isinstance(exc, ConnectionRefusedError):
+        return CONNECT_FAILED + ": refused"
+    if isinstance(exc, OSError) and exc.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
+        return CONNECT_FAILED + ": unreachable"
+    if isinstance(exc, ssl.SSLError):
+        return f"tls: {exc.reason or exc}"
+    return f"{CONNECT_FAILED}: {exc}"

@@ -1,0 +1,58 @@
+"""One record per (address, port, protocol): the same names in JSON, facts and host data."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple, Optional
+
+METHODS = ("matched", "softmatched", "tcpwrapped", "unknown")
+
+
+class ServiceRecord(NamedTuple):
+    address: str
+    port: int
+    protocol: str  # "tcp" or "udp"
+    state: str  # open, closed, filtered, open|filtered, unresolved, error
+    service: Optional[str] = None
+    product: Optional[str] = None
+    version: Optional[str] = None
+    extrainfo: Optional[str] = None
+    hostname: Optional[str] = None
+    ostype: Optional[str] = None
+    devicetype: Optional[str] = None
+    cpe: tuple[str, ...] = ()
+    tunnel: Optional[str] = None
+    method: Optional[str] = None  # matched, softmatched, tcpwrapped, unknown (open ports)
+    probe: Optional[str] = None  # the probe whose reply decided
+    rule: Optional[str] = None  # file:line of the deciding rule
+    elapsed_ms: int = 0
+    target: Optional[str] = None  # the host name the address was scanned for
+    replies: Optional[dict[str, str]] = None  # unknown services: probe -> escaped reply
+    error: Optional[str] = None  # why the state is error/unresolved
+
+    def as_dict(self) -> dict[str, Any]:
+        out = self._asdict()
+        out["cpe"] = list(self.cpe)
+        return {k: v for k, v in out.items() if v is not None or k in _ALWAYS}
+
+
+_ALWAYS = frozenset(
+    (
+        "address",
+        "port",
+        "protocol",
+        "state",
+        "service",
+        "product",
+        "version",
+        "extrainfo",
+        "hostname",
+        "ostype",
+        "devicetype",
+        "cpe",
+        "tunnel",
+        "method",
+        "probe",
+        "rule",
+        "elapsed_ms",
+    )
+)

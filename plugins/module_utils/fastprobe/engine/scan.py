@@ -1,0 +1,206 @@
+"""The one scan API every adapter uses: targets and ports in, records out as they come.
+
+Targets are read lazily and at most ``max_conns`` ports are in flight, so memory
+is bounded by the window, not by the size of the target space.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import AsyncIterator, Iterable
+from typing import Optional
+
+from ..rules.matcher import Matcher
+from ..rules.ruleset import RuleSet, load_rules
+from .detect import Detector
+from .ports import Ports
+from .probing import client_tls_context, close, open_connection
+from .records import ServiceRecord
+from .targets import Exclusions, Target, iter_targets
+from .timing import PROFILES, Timing
+
+DEFAULT_MAX_CONNS = 512
+DEFAULT_MAX_HOST_CONNS = 32
+
+
+class _HostGate:
+    """Per-host connection cap, taken before the global one (a fixed order: no deadlock)."""
+
+    def __init__(self, host_limit: int, global_gate: asyncio.Semaphore) -> None:
+        self.host = asyncio.Semaphore(host_limit)
+        self.glob = global_gate
+        self.users = 0
+
+    async def __aenter__(self) -> None:
+        await self.host.acquire()
+        try:
+            await self.glob.acquire()
+        except BaseException:
+            self.host.release()
+            raise
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.glob.release()
+        self.host.release()
+
+
+class Scanner:
+    def __init__(
+        self,
+        rules: Optional[RuleSet] = None,
+        *,
+        profile: str = "fast",
+        timing: Optional[Timing] = None,
+        intensity: int = 7,
+        max_conns: int = DEFAULT_MAX_CONNS,
+        max_host_conns: int = DEFAULT_MAX_HOST_CONNS,
+        regex_timeout: float = 0.05,
+        report_closed: bool = False,
+    ) -> None:
+        if profile not in PROFILES:
+            raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
+        if max_conns < 1 or max_host_conns < 1:
+            raise ValueError("max_conns and max_host_conns must be at least 1")
+        self.rules = rules if rules is not None else load_rules()
+        self.timing = timing or PROFILES[profile]
+        self.matcher = Matcher(self.rules, timeout=regex_timeout)
+        self.detector = Detector(self.matcher, self.timing, intensity, client_tls_context())
+        self.max_conns = max_conns
+        self.max_host_conns = max_host_conns
+        self.report_closed = report_closed
+
+    async def scan(
+        self,
+        targets: Iterable[str],
+        ports: Ports,
+        *,
+        input_files: Iterable[str] = (),
+        exclude: Optional[Exclusions] = None,
+    ) -> AsyncIterator[ServiceRecord]:
+        """Records for every target and port, in the order they finish."""
+        global_gate = asyncio.Semaphore(self.max_conns)
+        window = asyncio.Semaphore(self.max_conns)
+        gates: dict[str, _HostGate] = {}
+        out: asyncio.Queue[Optional[ServiceRecord]] = asyncio.Queue()
+        running: set[asyncio.Task[None]] = set()
+
+        async def one(address: str, target: Target, port: int, proto: str) -> None:
+            gate = gates[address]
+            try:
+                record = await self._port(address, target, port, proto, gate)
+                if record is not None:
+                    await out.put(record)
+            finally:
+                gate.users -= 1
+                if gate.users == 0:
+                    del gates[address]
+                window.release()
+
+        async def produce() -> None:
+            loop = asyncio.get_running_loop()
+            for target in iter_targets(targets, input_files, exclude):
+                addresses = [target.address] if target.address else []
+                if not addresses:
+                    try:
+                        infos = await loop.getaddrinfo(target.name, None, type=socket.SOCK_STREAM)
+                        addresses = list(dict.fromkeys(str(i[4][0]) for i in infos))[:1]
+                    except OSError as exc:
+                        await out.put(
+                            ServiceRecord(
+                                address="",
+                                port=0,
+                                protocol="tcp",
+                                state="unresolved",
+                                target=target.name,
+                                error=f"{target.name}: {exc.strerror or exc}",
+                            )
+                        )
+                        continue
+                for address in addresses:
+                    for port, proto in ports.pairs():
+                        await window.acquire()
+                        gate = gates.get(address)
+                        if gate is None:
+                            gate = gates[address] = _HostGate(self.max_host_conns, global_gate)
+                        gate.users += 1
+                        task = asyncio.ensure_future(one(address, target, port, proto))
+                        running.add(task)
+                        task.add_done_callback(running.discard)
+            await asyncio.gather(*list(running))
+            await out.put(None)
+
+        producer = asyncio.ensure_future(produce())
+        try:
+            while True:
+                record = await out.get()
+                if record is None:
+                    break
+                yield record
+            await producer
+        finally:
+            if not producer.done():
+                producer.cancel()
+            for task in list(running):
+                task.cancel()
+            await asyncio.gather(producer, *list(running), return_exceptions=True)
+
+    async def _port(
+        self, address: str, target: Target, port: int, proto: str, gate: _HostGate
+    ) -> Optional[ServiceRecord]:
+        start = time.monotonic()
+        name = target.name
+        if proto != "tcp":
+            return ServiceRecord(
+                address, port, proto, "error", target=name, error="UDP scanning is not built yet"
+            )
+        async with gate:
+            try:
+                _reader, writer, rtt = await open_connection(
+                    address, port, self.timing.connect_timeout
+                )
+            except ConnectionRefusedError:
+                state = "closed"
+            except (asyncio.TimeoutError, OSError):
+                state = "filtered"
+            else:
+                state = "open"
+                await close(writer)
+        if state != "open":
+            if not self.report_closed:
+                return None
+            return ServiceRecord(address, port, proto, state, target=name, elapsed_ms=_ms(start))
+        det = await self.detector.detect(address, port, rtt, gate)
+        v = det.verdict
+        replies = None
+        if det.method == "unknown" and det.replies:
+            from ..rules.escapes import escape
+
+            replies = {k: escape(b) for k, b in det.replies.items()}
+        return ServiceRecord(
+            address=address,
+            port=port,
+            protocol=proto,
+            state="open",
+            service=(v.service if v else ("tcpwrapped" if det.method == "tcpwrapped" else None)),
+            product=v.product if v else None,
+            version=v.version if v else None,
+            extrainfo=v.extrainfo if v else None,
+            hostname=v.hostname if v else None,
+            ostype=v.ostype if v else None,
+            devicetype=v.devicetype if v else None,
+            cpe=v.cpe if v else (),
+            tunnel=det.tunnel or (v.tunnel if v else None),
+            method=det.method,
+            probe=det.probe,
+            rule=v.rule if v else None,
+            elapsed_ms=_ms(start),
+            target=name,
+            replies=replies,
+            error=det.error,
+        )
+
+
+def _ms(start: float) -> int:
+    return int((time.monotonic() - start) * 1000)

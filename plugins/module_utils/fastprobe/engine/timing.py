@@ -1,0 +1,47 @@
+"""Timing profiles: how long to wait, adapted to each target's measured connect RTT.
+
+A wait is ``clamp(rtt * rtt_factor + floor, floor, ceiling)``: on a LAN the floor
+decides, on a slow link the RTT does, and the ceiling keeps one port from holding
+a scan. ``thorough`` adds nmap's own waits for ports still unknown (slow banners).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Timing(NamedTuple):
+    connect_timeout: float = 2.0  # seconds for a TCP connect (and TLS handshake)
+    null_floor: float = 0.15  # NULL probe: wait at least this long for a banner
+    null_ceiling: float = 1.0
+    probe_floor: float = 0.2  # other probes: wait at least this long for a reply
+    probe_ceiling: float = 2.0
+    rtt_factor: float = 8.0
+    grace: float = 0.05  # after a chunk arrives, wait at least this long for the next
+    max_reply: int = 16384  # bytes kept per probe reply (nmap stops reading at 4096+)
+    slow_lane: bool = False  # keep one NULL connection open up to nmap's wait
+    slow_lane_wait: float = 6.0  # nmap's NULL probe totalwaitms
+
+    def null_wait(self, rtt: float) -> float:
+        return min(self.null_ceiling, max(self.null_floor, rtt * self.rtt_factor + self.null_floor))
+
+    def probe_wait(self, rtt: float, probe_totalwaitms: int | None) -> float:
+        wait = min(
+            self.probe_ceiling, max(self.probe_floor, rtt * self.rtt_factor + self.probe_floor)
+        )
+        if probe_totalwaitms is not None:
+            wait = min(wait, probe_totalwaitms / 1000)
+        return wait
+
+
+PROFILES = {
+    "fast": Timing(),
+    "thorough": Timing(
+        connect_timeout=5.0,
+        null_floor=0.5,
+        null_ceiling=3.0,
+        probe_floor=0.5,
+        probe_ceiling=5.0,
+        slow_lane=True,
+    ),
+}

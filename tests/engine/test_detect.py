@@ -1,0 +1,156 @@
+"""The engine's verdicts follow nmap's walk even though probes run at once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import ssl
+import subprocess
+import time
+
+import pytest
+
+from fastprobe.engine.ports import parse_ports
+from fastprobe.engine.records import ServiceRecord
+from fastprobe.engine.scan import Scanner
+from fastprobe.rules.parser import parse_text
+from fastprobe.rules.ruleset import RuleSet
+from tests.support.scripted import Script, ScriptedServers, ThreadedTlsServer
+
+
+def scan(scanner: Scanner, ports: list[int], targets=("127.0.0.1",)) -> list[ServiceRecord]:  # type: ignore[no-untyped-def]
+    async def run() -> list[ServiceRecord]:
+        spec = parse_ports(",".join(map(str, ports)))
+        return [r async for r in scanner.scan(list(targets), spec)]
+
+    return sorted(asyncio.run(run()), key=lambda r: ports.index(r.port) if r.port in ports else -1)
+
+
+@pytest.fixture(scope="module")
+def nmap_scanner(nmap_rules: RuleSet) -> Scanner:
+    return Scanner(nmap_rules)
+
+
+def test_banner_hard_match_fast(nmap_scanner: Scanner) -> None:
+    with ScriptedServers([Script(banner=b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n")]) as s:
+        (r,) = scan(nmap_scanner, s.ports)
+    assert (r.state, r.service, r.product, r.method, r.probe) == (
+        "open",
+        "ssh",
+        "OpenSSH",
+        "matched",
+        "NULL",
+    )
+    assert r.rule is not None and "nmap-service-probes:" in r.rule
+    assert r.elapsed_ms < 2000
+
+
+def test_closing_at_once_is_tcpwrapped(nmap_scanner: Scanner) -> None:
+    with ScriptedServers([Script(close_at_once=True)]) as s:
+        (r,) = scan(nmap_scanner, s.ports)
+    assert (r.service, r.method) == ("tcpwrapped", "tcpwrapped")
+
+
+def test_silent_port_is_unknown_quickly(nmap_scanner: Scanner) -> None:
+    with ScriptedServers([Script()]) as s:
+        start = time.monotonic()
+        (r,) = scan(nmap_scanner, s.ports)
+        took = time.monotonic() - start
+    assert (r.state, r.service, r.method, r.replies) == ("open", None, "unknown", None)
+    assert took < 10  # generous: the benchmark measures the real figure
+
+
+def test_earliest_probe_in_nmap_order_wins(nmap_scanner: Scanner) -> None:
+    """GetRequest comes before HTTPOptions in nmap's file: its slower reply decides."""
+    script = Script(
+        replies=(
+            (b"GET / ", 0.12, b"HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\n\r\n"),
+            (b"OPTIONS / ", 0.0, b"HTTP/1.1 200 OK\r\nServer: Apache/2.4.57 (Debian)\r\n\r\n"),
+        )
+    )
+    with ScriptedServers([script]) as s:
+        (r,) = scan(nmap_scanner, s.ports)
+    assert (r.service, r.product, r.version, r.probe) == ("http", "nginx", "1.22.1", "GetRequest")
+
+
+SOFT_RULES = """Probe TCP NULL q||
+softmatch ftp m|^220 soft|
+Probe TCP Alpha q|ALPHA\\r\\n|
+rarity 1
+match beta m|BETA| p/Beta/
+Probe TCP Bravo q|BRAVO\\r\\n|
+rarity 9
+match ftp m|BRAVO OK| p/Bravo FTP/
+Probe TCP Charlie q|CHARLIE\\r\\n|
+rarity 1
+match gamma m|CHARLIE OK| p/Gamma/
+"""
+
+
+def test_soft_match_narrows_like_nmap() -> None:
+    """After the NULL softmatch (ftp), nmap skips Alpha and Charlie (they cannot name
+    ftp) and sends Bravo although its rarity is above the intensity."""
+    rules = RuleSet([], base=parse_text(SOFT_RULES, "soft.probes"))
+    script = Script(
+        banner=b"220 soft\r\n",
+        replies=(
+            (b"ALPHA", 0.0, b"BETA\r\n"),
+            (b"CHARLIE", 0.0, b"CHARLIE OK\r\n"),
+            (b"BRAVO", 0.1, b"BRAVO OK\r\n"),
+        ),
+    )
+    with ScriptedServers([script]) as s:
+        (r,) = scan(Scanner(rules), s.ports)
+    assert (r.service, r.product, r.method, r.probe, r.rule) == (
+        "ftp",
+        "Bravo FTP",
+        "matched",
+        "Bravo",
+        "soft.probes:8",
+    )
+
+
+def test_soft_match_stands_when_nothing_confirms_it() -> None:
+    rules = RuleSet([], base=parse_text(SOFT_RULES, "soft.probes"))
+    with ScriptedServers([Script(banner=b"220 soft\r\n")]) as s:
+        (r,) = scan(Scanner(rules), s.ports)
+    assert (r.service, r.method, r.probe) == ("ftp", "softmatched", "NULL")
+
+
+def test_unknown_service_keeps_its_replies(nmap_scanner: Scanner) -> None:
+    with ScriptedServers([Script(banner=b"WELCOME TO ACME CONTROL v3.2\r\n")]) as s:
+        (r,) = scan(nmap_scanner, s.ports)
+    assert r.method == "unknown" and r.service is None
+    assert r.replies and r.replies["NULL"] == r"WELCOME TO ACME CONTROL v3.2\r\n"
+
+
+@pytest.fixture(scope="module")
+def tls_context(tmp_path_factory) -> ssl.SSLContext:  # type: ignore[no-untyped-def]
+    d = tmp_path_factory.mktemp("tls")
+    key, cert = os.path.join(d, "key.pem"), os.path.join(d, "cert.pem")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=lab.example.org", "-keyout", key, "-out", cert],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    return ctx
+
+
+def test_tls_is_detected_and_probed_through(nmap_scanner: Scanner, tls_context) -> None:  # type: ignore[no-untyped-def]
+    reply = b"HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nContent-Length: 0\r\n\r\n"
+    with ThreadedTlsServer(tls_context, reply) as server:
+        (r,) = scan(nmap_scanner, [server.port])
+    assert (r.service, r.product, r.tunnel, r.method) == ("http", "nginx", "ssl", "matched")
+
+
+def test_closed_ports_and_bad_names(nmap_scanner: Scanner) -> None:
+    scanner = Scanner(nmap_scanner.rules, report_closed=True)
+    with ScriptedServers([Script()]) as s:
+        port = s.ports[0]
+    # the server is gone now: its port is closed
+    (r,) = scan(scanner, [port])
+    assert r.state == "closed"
+    (r,) = scan(scanner, [port], targets=("no-such-host.invalid",))
+    assert r.state == "unresolved" and "no-such-host.invalid" in (r.error or "")
