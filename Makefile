@@ -1,16 +1,17 @@
-# fastprobe — the two commands are `make scan` (arrives with the scan engine)
-# and `make test`; `make setup` is what both run first.
+# fastprobe — the two commands are `make scan` and `make test`; `make setup` is
+# what both run first (a virtualenv, Debian's nmap, and the lab's servers).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-done
 
-.PHONY: setup test lint unit bench clean
+.PHONY: setup scan test lint unit bench lab clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml scripts/install-system-deps
+$(STAMP): pyproject.toml scripts/install-system-deps scripts/install-lab-packages
 	scripts/install-system-deps
+	scripts/install-lab-packages
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
@@ -25,8 +26,15 @@ unit: setup
 
 test: lint unit
 
+scan: setup
+	$(BIN)/python scripts/demo-scan
+
 bench: setup
 	$(BIN)/python benchmarks/match_bench.py
+	$(BIN)/python benchmarks/silent_port.py
+
+lab: setup
+	$(BIN)/python -m tests.lab --hold 3600
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

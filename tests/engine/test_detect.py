@@ -154,3 +154,18 @@ def test_closed_ports_and_bad_names(nmap_scanner: Scanner) -> None:
     assert r.state == "closed"
     (r,) = scan(scanner, [port], targets=("no-such-host.invalid",))
     assert r.state == "unresolved" and "no-such-host.invalid" in (r.error or "")
+
+
+def test_excluded_ports_get_no_version_detection() -> None:
+    rules = RuleSet([], base=parse_text("Probe TCP NULL q||\nmatch ssh m|^SSH-|\n", "x.probes"))
+    with ScriptedServers([Script(banner=b"SSH-2.0-x\r\n")]) as s:
+        port = s.ports[0]
+        excluded = RuleSet(
+            [], base=parse_text(f"Exclude T:{port}\nProbe TCP NULL q||\nmatch ssh m|^SSH-|\n", "e")
+        )
+        (plain,) = scan(Scanner(rules), [port])
+        (skipped,) = scan(Scanner(excluded), [port])
+        (dropped,) = scan(Scanner(RuleSet([], exclude="drop", base=excluded.files[0])), [port])
+    assert (plain.service, plain.method) == ("ssh", "matched")
+    assert (skipped.state, skipped.service, skipped.method) == ("open", None, "excluded")
+    assert dropped.service == "ssh"

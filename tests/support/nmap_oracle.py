@@ -1,6 +1,6 @@
 """Ask the real nmap what it makes of replies we choose.
 
-Each reply is served as the banner of its own loopback port; nmap runs ``-sV``
+Each reply is served as the banner of its own loopback port (``ScriptedServers``); nmap runs ``-sV``
 with a probe file written for the test (a NULL probe holding the rules under test,
 copied from the installed file at run time), and its XML and ``--version-trace``
 give its verdict per port: the oracle our matcher must agree with.
@@ -8,18 +8,16 @@ give its verdict per port: the oracle our matcher must agree with.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import shutil
 import subprocess
 import tempfile
-import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import NamedTuple, Optional
 
-from tests.support.scripted import finish_loop
+from tests.support.scripted import Script, ScriptedServers
 
 FIELDS = ("product", "version", "extrainfo", "hostname", "ostype", "devicetype")
 _TRACE = re.compile(
@@ -39,69 +37,6 @@ class NmapVerdict(NamedTuple):
 
 def nmap_path() -> Optional[str]:
     return shutil.which("nmap")
-
-
-class BannerServer:
-    """Loopback listeners, one per banner; each connection gets its banner and is held
-    open (bounded) until the peer closes."""
-
-    def __init__(self, banners: Sequence[bytes], hold: float = 30.0) -> None:
-        self.banners = list(banners)
-        self.hold = hold
-        self.ports: list[int] = []
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._stop: Optional[asyncio.Event] = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._error: Optional[BaseException] = None
-
-    def __enter__(self) -> BannerServer:
-        self._thread.start()
-        if not self._ready.wait(30):
-            raise RuntimeError("banner server did not start")
-        if self._error:
-            raise self._error
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(30)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        try:
-            self._loop.run_until_complete(self._serve())
-        except BaseException as exc:  # reported to the caller
-            self._error = exc
-            self._ready.set()
-        finally:
-            finish_loop(self._loop)
-
-    async def _serve(self) -> None:
-        self._stop = asyncio.Event()
-        servers = []
-        for banner in self.banners:
-            servers.append(await asyncio.start_server(self._handler(banner), "127.0.0.1", 0))
-            self.ports.append(servers[-1].sockets[0].getsockname()[1])
-        self._ready.set()
-        await self._stop.wait()
-        for s in servers:
-            s.close()
-            await s.wait_closed()
-
-    def _handler(self, banner: bytes):  # type: ignore[no-untyped-def]
-        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            try:
-                writer.write(banner)
-                await writer.drain()
-                await asyncio.wait_for(reader.read(), self.hold)
-            except (asyncio.TimeoutError, ConnectionError):
-                pass
-            finally:
-                writer.close()
-
-        return handle
 
 
 def null_probe_file(rule_lines: Sequence[str], waitms: int = 1500) -> str:
@@ -125,7 +60,7 @@ def ask_nmap(
         os.mkdir(os.path.join(tmp, "scripts"))
         with open(os.path.join(tmp, "scripts", "script.db"), "w") as fh:
             fh.write("")
-        with BannerServer(banners) as server:
+        with ScriptedServers([Script(banner=b, hold=30.0) for b in banners]) as server:
             xml_path = os.path.join(tmp, "out.xml")
             proc = subprocess.run(
                 [

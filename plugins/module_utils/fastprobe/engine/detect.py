@@ -100,6 +100,7 @@ class Detector:
                     connect_timeout=timing.connect_timeout,
                     grace=timing.grace,
                     max_reply=timing.max_reply,
+                    coalesce=timing.coalesce,
                     tls=tls,
                 )
 
@@ -134,29 +135,83 @@ class Detector:
                     wait = timing.probe_wait(rtt, p.totalwaitms)
                     tasks[p.key] = asyncio.ensure_future(send(p, wait))
 
-        launch(0, soft.service if soft else None)
+        async def speculative(i: int, probe: Probe, soft_service: Optional[str]) -> ProbeResult:
+            launch(i, soft_service)
+            return await tasks[probe.key]
+
         try:
-            for i, probe in enumerate(order):
-                if not self._eligible(probe, probe.key in listed, soft.service if soft else None):
-                    continue
-                launch(i, soft.service if soft else None)
-                result = await tasks[probe.key]
-                if result.hard:
-                    return Detection(result.verdict, "matched", tunnel, replies, probe.name)
-                if result.reply:
-                    replies[probe.name] = result.reply
-                if result.verdict is not None and soft is None:
-                    soft, soft_probe = result.verdict, probe.name
-                    launch(i + 1, soft.service)
+            first = await self._replay(
+                order, listed, soft, soft_probe, replies, speculative, tunnel
+            )
         finally:
             pending = [t for t in tasks.values() if not t.done()]
             for t in pending:
                 t.cancel()
             if pending:
                 await asyncio.gather(*pending, return_exceptions=True)
+        done = {
+            k: t.result() for k, t in tasks.items() if not t.cancelled() and t.exception() is None
+        }
+        # Before trusting a hard match from probe d, look at the probes nmap would have
+        # tried before it. One whose connection the peer closed at once may have met a
+        # limit on connections per client (ngircd, sshd's MaxStartups, vsftpd's
+        # max_per_ip), and one that got no reply in our short wait may have answered
+        # in nmap's longer one (a busy TLS server): walk again with those probes sent
+        # one at a time, as nmap sends them, waiting up to the ceiling.
+        decided_at = next((i for i, p in enumerate(order) if p.name == first.probe), len(order))
+        suspects = {
+            p.key
+            for p in order[:decided_at]
+            if p.key in done and _suspect(done[p.key], first.method == "matched")
+        }
+        if not suspects:
+            return first
+        rerun: dict[tuple[str, str], ProbeResult] = {}
+        patient = max(timing.probe_ceiling, timing.probe_wait(rtt, None))
+
+        async def sequential(i: int, probe: Probe, soft_service: Optional[str]) -> ProbeResult:
+            key = probe.key
+            if key in suspects or key not in done:
+                if key not in rerun:
+                    wait = min(patient, (probe.totalwaitms or 5000) / 1000)
+                    rerun[key] = await send(
+                        probe,
+                        wait if key in suspects else timing.probe_wait(rtt, probe.totalwaitms),
+                    )
+                return rerun[key]
+            return done[key]
+
+        replies2 = dict(replies)
+        return await self._replay(order, listed, soft, soft_probe, replies2, sequential, tunnel)
+
+    async def _replay(  # type: ignore[no-untyped-def]
+        self, order, listed, soft, soft_probe, replies, get, tunnel
+    ) -> Detection:
+        """nmap's walk over the probes, with each probe's result from ``get``."""
+        for i, probe in enumerate(order):
+            if not self._eligible(probe, probe.key in listed, soft.service if soft else None):
+                continue
+            result = await get(i, probe, soft.service if soft else None)
+            if result.hard:
+                return Detection(result.verdict, "matched", tunnel, replies, probe.name)
+            if result.reply:
+                replies[probe.name] = result.reply
+            if result.verdict is not None and soft is None:
+                soft, soft_probe = result.verdict, probe.name
         if soft is not None:
             return Detection(soft, "softmatched", tunnel, replies, soft_probe)
         return Detection(None, "unknown", tunnel, replies)
+
+
+def _suspect(result: ProbeResult, later_match: bool) -> bool:
+    """A result that may not be what nmap would have seen (see ``_walk``)."""
+    if result.hard:
+        return False
+    if result.error and result.error.startswith(CONNECT_FAILED):
+        return True
+    if result.closed and result.elapsed < 1.0:
+        return True  # maybe refused
+    return later_match and not result.reply and not result.closed  # maybe too impatient
 
 
 def elapsed_ms(start: float) -> int:

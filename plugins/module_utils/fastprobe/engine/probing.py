@@ -75,6 +75,7 @@ async def run_probe(
     connect_timeout: float,
     grace: float,
     max_reply: int,
+    coalesce: float = 0.01,
     tls: Optional[ssl.SSLContext] = None,
 ) -> ProbeResult:
     """Send ``probe`` on a fresh connection and read its reply, matching as it comes."""
@@ -105,6 +106,17 @@ async def run_probe(
                 closed = True
                 break
             buf += chunk
+            # a reply written in pieces arrives in a burst: take the burst whole, as
+            # nmap's slower read loop usually does, before matching it
+            while len(buf) < max_reply:
+                try:
+                    more = await asyncio.wait_for(reader.read(max_reply - len(buf)), coalesce)
+                except asyncio.TimeoutError:
+                    break
+                if not more:
+                    closed = True
+                    break
+                buf += more
             result = matcher.match(probe, buf)
             aborted.extend(result.aborted)
             v = result.verdict
@@ -114,6 +126,8 @@ async def run_probe(
                 )
             if v is not None and soft is None:
                 soft = v
+            if closed:
+                break
             deadline = max(deadline, time.monotonic() + grace)
     except (OSError, ssl.SSLError) as exc:
         closed = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple, Optional
 
-METHODS = ("matched", "softmatched", "tcpwrapped", "unknown")
+METHODS = ("matched", "softmatched", "tcpwrapped", "unknown", "excluded")
 
 
 class ServiceRecord(NamedTuple):
@@ -21,7 +21,7 @@ class ServiceRecord(NamedTuple):
     devicetype: Optional[str] = None
     cpe: tuple[str, ...] = ()
     tunnel: Optional[str] = None
-    method: Optional[str] = None  # matched, softmatched, tcpwrapped, unknown (open ports)
+    method: Optional[str] = None  # one of METHODS (open ports)
     probe: Optional[str] = None  # the probe whose reply decided
     rule: Optional[str] = None  # file:line of the deciding rule
     elapsed_ms: int = 0

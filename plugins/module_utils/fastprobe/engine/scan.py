@@ -171,6 +171,12 @@ class Scanner:
             if not self.report_closed:
                 return None
             return ServiceRecord(address, port, proto, state, target=name, elapsed_ms=_ms(start))
+        if self.rules.excluded(port, proto):
+            # nmap's Exclude: the port is reported open, with no version detection
+            return ServiceRecord(
+                address, port, proto, "open", method="excluded", target=name,
+                elapsed_ms=_ms(start),
+            )  # fmt: skip
         det = await self.detector.detect(address, port, rtt, gate)
         v = det.verdict
         replies = None

@@ -2,7 +2,7 @@
 
 A wait is ``clamp(rtt * rtt_factor + floor, floor, ceiling)``: on a LAN the floor
 decides, on a slow link the RTT does, and the ceiling keeps one port from holding
-a scan. ``thorough`` adds nmap's own waits for ports still unknown (slow banners).
+a scan. ``thorough`` waits longer for slow services.
 """
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ class Timing(NamedTuple):
     probe_ceiling: float = 2.0
     rtt_factor: float = 8.0
     grace: float = 0.05  # after a chunk arrives, wait at least this long for the next
+    coalesce: float = 0.01  # data arriving within this of a chunk belongs to its burst
     max_reply: int = 16384  # bytes kept per probe reply (nmap stops reading at 4096+)
-    slow_lane: bool = False  # keep one NULL connection open up to nmap's wait
-    slow_lane_wait: float = 6.0  # nmap's NULL probe totalwaitms
 
     def null_wait(self, rtt: float) -> float:
         return min(self.null_ceiling, max(self.null_floor, rtt * self.rtt_factor + self.null_floor))
@@ -42,6 +41,5 @@ PROFILES = {
         null_ceiling=3.0,
         probe_floor=0.5,
         probe_ceiling=5.0,
-        slow_lane=True,
     ),
 }
