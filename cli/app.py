@@ -7,6 +7,7 @@ import binascii
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
 from typing import Optional
 
@@ -91,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument(
         "-oJ", dest="json_out", metavar="FILE", help="JSON lines as results come ('-': stdout)"
     )
+    sc.add_argument("-oX", dest="xml_out", metavar="FILE", help="nmap's XML, written at the end")
     _add_rule_options(sc)
 
     rules = sub.add_parser("rules", help="work with probe files")
@@ -268,29 +270,44 @@ def cmd_scan(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise CliError(f"-oJ {args.json_out}: {exc.strerror or exc}") from None
     rows: list = []
+    started = time.time()
 
     async def run() -> None:
         async for record in scanner.scan(
             args.targets, ports, input_files=args.input_files, exclude=exclude
         ):
+            rows.append(record)
             line = json.dumps(record.as_dict(), sort_keys=False)
             if args.json_out == "-":
                 print(line, flush=True)
-            else:
-                if sink is not None:
-                    sink.write(line + "\n")
-                    sink.flush()
-                rows.append(record)
+            elif sink is not None:
+                sink.write(line + "\n")
+                sink.flush()
 
+    interrupted = False
     try:
         asyncio.run(run())
     except TargetError as exc:
         raise CliError(str(exc)) from None
+    except KeyboardInterrupt:
+        interrupted = True  # what finished is kept: written below and already in -oJ
     finally:
         if sink is not None:
             sink.close()
+    if args.xml_out:
+        from fastprobe.engine.xmlout import to_xml, write_xml
+
+        tree = to_xml(rows, args=" ".join(["fastprobe", *sys.argv[1:]]), start=started)
+        try:
+            with open(args.xml_out, "wb") as fh:
+                write_xml(tree, fh)
+        except OSError as exc:
+            raise CliError(f"-oX {args.xml_out}: {exc.strerror or exc}") from None
     if args.json_out != "-":
         _print_table(rows)
+    if interrupted:
+        print(f"fastprobe: interrupted; {len(rows)} finished record(s) kept", file=sys.stderr)
+        return 130
     return 0
 
 

@@ -169,3 +169,23 @@ def test_excluded_ports_get_no_version_detection() -> None:
     assert (plain.service, plain.method) == ("ssh", "matched")
     assert (skipped.state, skipped.service, skipped.method) == ("open", None, "excluded")
     assert dropped.service == "ssh"
+
+
+@pytest.mark.parametrize(
+    ("name", "script"),
+    [
+        ("giant reply", Script(stream=(b"A" * 65536, 0.0), hold=3.0)),
+        ("trickle", Script(stream=(b".", 0.02), hold=30.0)),
+        ("resets", Script(reset_on_data=True)),
+        ("slow banner", Script(banner=b"SSH-2.0-late\r\n", banner_delay=4.0)),
+    ],
+)
+def test_hostile_or_odd_peers_end_in_a_record(nmap_scanner: Scanner, name: str, script) -> None:  # type: ignore[no-untyped-def]
+    with ScriptedServers([script]) as s:
+        start = time.monotonic()
+        (r,) = scan(nmap_scanner, s.ports)
+        took = time.monotonic() - start
+    assert r.state == "open", name
+    assert took < 20, name  # generous; each probe is bounded by twice its wait
+    if r.replies:
+        assert all(len(v) <= 4 * 16384 for v in r.replies.values())  # escaped, capped

@@ -4,7 +4,9 @@ sends, delays, closing at once, TLS. For engine tests that need exact behaviour.
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
+import struct
 import threading
 from typing import NamedTuple, Optional
 
@@ -23,6 +25,8 @@ class Script(NamedTuple):
     banner_delay: float = 0.0
     replies: tuple[tuple[bytes, float, bytes], ...] = ()  # (request prefix, delay, reply)
     close_at_once: bool = False
+    reset_on_data: bool = False  # answer any request with a TCP reset
+    stream: Optional[tuple[bytes, float]] = None  # (chunk, interval): send it forever
     tls: Optional[ssl.SSLContext] = None
     hold: float = 10.0  # keep connections open at most this long
 
@@ -78,8 +82,22 @@ class ScriptedServers:
                     await asyncio.sleep(script.banner_delay)
                     writer.write(script.banner)
                     await writer.drain()
+                if script.stream is not None:
+                    chunk, interval = script.stream
+                    loop = asyncio.get_running_loop()
+                    stop = loop.time() + script.hold
+                    while loop.time() < stop:
+                        writer.write(chunk)
+                        await writer.drain()
+                        await asyncio.sleep(interval)
+                    return
                 data = await asyncio.wait_for(reader.read(4096), script.hold)
                 self.requests[n].append(data)
+                if script.reset_on_data:
+                    sock = writer.get_extra_info("socket")
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    writer.transport.abort()
+                    return
                 for prefix, delay, reply in script.replies:
                     if data.startswith(prefix):
                         await asyncio.sleep(delay)

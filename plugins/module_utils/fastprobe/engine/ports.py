@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from typing import NamedTuple, Optional
@@ -57,25 +58,38 @@ def parse_ports(spec: str, default_protocol: str = "tcp") -> Ports:
     return Ports(tuple(tcp), tuple(udp))
 
 
-def top_ports(count: int, protocol: str = "tcp", path: Optional[str] = None) -> tuple[int, ...]:
-    """The ``count`` most frequently open ports by nmap's ``nmap-services`` statistics."""
+@functools.lru_cache(maxsize=2)
+def _services(path: Optional[str]) -> tuple[tuple[str, int, str, float], ...]:
+    """nmap-services as (name, port, protocol, frequency) rows."""
     path = path or next((p for p in NMAP_SERVICES_PATHS if os.path.isfile(p)), None)
     if path is None:
-        raise PortSpecError("--top-ports needs nmap's nmap-services file (install nmap)")
-    ranked: list[tuple[float, int]] = []
+        return ()
+    rows = []
     with open(path, encoding="latin-1") as fh:
         for line in fh:
-            if line.startswith("#"):
-                continue
-            parts = line.split()
+            parts = line.split("#", 1)[0].split()
             if len(parts) < 3 or "/" not in parts[1]:
                 continue
             port, proto = parts[1].split("/", 1)
-            if proto != protocol:
-                continue
             try:
-                ranked.append((float(parts[2]), int(port)))
+                rows.append((parts[0], int(port), proto, float(parts[2])))
             except ValueError:
                 continue
-    ranked.sort(key=lambda item: (-item[0], item[1]))
-    return tuple(sorted(item[1] for item in ranked[:count]))
+    return tuple(rows)
+
+
+def top_ports(count: int, protocol: str = "tcp", path: Optional[str] = None) -> tuple[int, ...]:
+    """The ``count`` most frequently open ports by nmap's ``nmap-services`` statistics."""
+    rows = [r for r in _services(path) if r[2] == protocol]
+    if not rows:
+        raise PortSpecError("--top-ports needs nmap's nmap-services file (install nmap)")
+    rows.sort(key=lambda r: (-r[3], r[1]))
+    return tuple(sorted(r[1] for r in rows[:count]))
+
+
+def service_names(path: Optional[str] = None) -> dict[tuple[int, str], str]:
+    """nmap's name for a (port, protocol), as its XML gives for unidentified ports."""
+    names: dict[tuple[int, str], str] = {}
+    for name, port, proto, _freq in _services(path):
+        names.setdefault((port, proto), name)
+    return names

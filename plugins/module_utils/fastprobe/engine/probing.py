@@ -94,8 +94,10 @@ async def run_probe(
             writer.write(probe.payload)
             await writer.drain()
         deadline = time.monotonic() + wait
+        # a peer that trickles bytes may stretch the wait, but never past twice its length
+        limit = deadline + wait
         while len(buf) < max_reply:
-            remaining = deadline - time.monotonic()
+            remaining = min(deadline, limit) - time.monotonic()
             if remaining <= 0:
                 break
             try:
@@ -108,7 +110,7 @@ async def run_probe(
             buf += chunk
             # a reply written in pieces arrives in a burst: take the burst whole, as
             # nmap's slower read loop usually does, before matching it
-            while len(buf) < max_reply:
+            while len(buf) < max_reply and time.monotonic() < limit:
                 try:
                     more = await asyncio.wait_for(reader.read(max_reply - len(buf)), coalesce)
                 except asyncio.TimeoutError:

@@ -1,0 +1,72 @@
+"""What `fastprobe scan` writes: JSON lines, and XML that nmap's tools read."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from libnmap.parser import NmapParser
+
+from tests.support.scripted import Script, ScriptedServers
+
+SCRIPTS = [
+    Script(banner=b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"),
+    Script(banner=b"WELCOME TO ACME CONTROL v3.2\r\n"),
+    Script(close_at_once=True),
+]
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory):  # type: ignore[no-untyped-def]
+    d = tmp_path_factory.mktemp("out")
+    with ScriptedServers(SCRIPTS) as s:
+        ports = ",".join(map(str, s.ports))
+        cmd = [sys.executable, "-m", "fastprobe.cli", "scan", "127.0.0.1", "-p", ports]
+        p = subprocess.run(
+            [*cmd, "-oJ", str(d / "out.jsonl"), "-oX", str(d / "out.xml")],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        nmap = subprocess.run(
+            ["nmap", "-sT", "-Pn", "-n", "-p", ports, "127.0.0.1", "-oX", str(d / "nmap.xml")],
+            capture_output=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    assert nmap.returncode == 0
+    return d, s.ports, p.stdout
+
+
+def test_json_lines_and_table(scanned) -> None:  # type: ignore[no-untyped-def]
+    d, ports, table = scanned
+    rows = [json.loads(line) for line in (d / "out.jsonl").read_text().splitlines()]
+    by_port = {r["port"]: r for r in rows}
+    assert set(by_port) == set(ports)
+    ssh, acme, wrapped = (by_port[p] for p in ports)
+    assert (ssh["service"], ssh["product"], ssh["method"]) == ("ssh", "OpenSSH", "matched")
+    assert acme["method"] == "unknown" and acme["replies"]["NULL"].startswith("WELCOME")
+    assert (wrapped["service"], wrapped["method"]) == ("tcpwrapped", "tcpwrapped")
+    assert "OpenSSH 9.2p1 Debian 2+deb12u3" in table
+
+
+def test_xml_reads_in_python_libnmap(scanned) -> None:  # type: ignore[no-untyped-def]
+    d, ports, _ = scanned
+    report = NmapParser.parse_fromfile(str(d / "out.xml"))
+    (host,) = report.hosts
+    assert host.address == "127.0.0.1"
+    services = {s.port: s for s in host.services}
+    ssh = services[ports[0]]
+    assert (ssh.state, ssh.service, ssh.banner_dict.get("product")) == ("open", "ssh", "OpenSSH")
+    assert ssh.cpelist and str(ssh.cpelist[0]) == "cpe:/a:openbsd:openssh:9.2p1"
+    assert services[ports[2]].service == "tcpwrapped"
+
+
+def test_xml_reads_in_ndiff(scanned) -> None:  # type: ignore[no-untyped-def]
+    d, _, _ = scanned
+    same = subprocess.run(["ndiff", str(d / "out.xml"), str(d / "out.xml")], capture_output=True)
+    assert same.returncode == 0, same.stderr
+    versus = subprocess.run(
+        ["ndiff", str(d / "nmap.xml"), str(d / "out.xml")], capture_output=True, text=True
+    )
+    assert versus.returncode == 1, versus.stderr  # 1: differences found (versions), no error
+    assert "OpenSSH" in versus.stdout
