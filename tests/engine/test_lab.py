@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
+import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -94,3 +96,40 @@ def test_engine_agrees_with_nmap_on_the_lab(lab, tmp_path: Path) -> None:  # typ
     assert compared >= 40
     assert problems == []
     assert same_version >= 0.97 * (compared - len(KNOWN))
+
+
+def test_udp_dns_servers_agree_with_nmap(lab, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The lab's five DNS servers answer nmap's UDP probes; a free address is closed."""
+    hosts = sorted({s.host for s in lab.services if s.port == 53})
+    assert len(hosts) >= 4
+    xml_path = tmp_path / "udp.xml"
+    subprocess.run(
+        ["nmap", "-sU", "-sV", "-Pn", "-n", "-p", "53", *hosts, "-oX", str(xml_path)],
+        check=True, capture_output=True, timeout=600,
+    )  # fmt: skip
+
+    theirs = {}
+    for host in ET.parse(xml_path).getroot().iter("host"):
+        addr = host.find("address").get("addr")  # type: ignore[union-attr]
+        svc = host.find(".//port/service")
+        theirs[addr] = (
+            svc.get("name"),
+            svc.get("product"),
+            svc.get("version"),
+            svc.get("extrainfo"),
+        )  # type: ignore[union-attr]
+
+    async def ours() -> dict[str, ServiceRecord]:
+        scanner = Scanner(report_closed=True)
+        out = {}
+        for host in [*hosts, "127.0.0.250"]:
+            async for r in scanner.scan([host], Ports((), (53,))):
+                out[host] = r
+        return out
+
+    mine = asyncio.run(ours())
+    for host in hosts:
+        r = mine[host]
+        assert (r.state, r.method) == ("open", "matched")
+        assert (r.service, r.product, r.version, r.extrainfo) == theirs[host], host
+    assert mine["127.0.0.250"].state == "closed"

@@ -20,6 +20,7 @@ from .probing import client_tls_context, close, open_connection
 from .records import ServiceRecord
 from .targets import Exclusions, Target, iter_targets
 from .timing import PROFILES, Timing
+from .udp import UdpDetector
 
 DEFAULT_MAX_CONNS = 512
 DEFAULT_MAX_HOST_CONNS = 32
@@ -67,6 +68,7 @@ class Scanner:
         self.timing = timing or PROFILES[profile]
         self.matcher = Matcher(self.rules, timeout=regex_timeout)
         self.detector = Detector(self.matcher, self.timing, intensity, client_tls_context())
+        self.udp = UdpDetector(self.matcher, self.timing, intensity)
         self.max_conns = max_conns
         self.max_host_conns = max_host_conns
         self.report_closed = report_closed
@@ -151,10 +153,8 @@ class Scanner:
     ) -> Optional[ServiceRecord]:
         start = time.monotonic()
         name = target.name
-        if proto != "tcp":
-            return ServiceRecord(
-                address, port, proto, "error", target=name, error="UDP scanning is not built yet"
-            )
+        if proto == "udp":
+            return await self._udp_port(address, port, name, gate, start)
         async with gate:
             try:
                 _reader, writer, rtt = await open_connection(
@@ -178,34 +178,76 @@ class Scanner:
                 elapsed_ms=_ms(start),
             )  # fmt: skip
         det = await self.detector.detect(address, port, rtt, gate)
-        v = det.verdict
-        replies = None
-        if det.method == "unknown" and det.replies:
-            from ..rules.escapes import escape
-
-            replies = {k: escape(b) for k, b in det.replies.items()}
-        return ServiceRecord(
-            address=address,
-            port=port,
-            protocol=proto,
-            state="open",
-            service=(v.service if v else ("tcpwrapped" if det.method == "tcpwrapped" else None)),
-            product=v.product if v else None,
-            version=v.version if v else None,
-            extrainfo=v.extrainfo if v else None,
-            hostname=v.hostname if v else None,
-            ostype=v.ostype if v else None,
-            devicetype=v.devicetype if v else None,
-            cpe=v.cpe if v else (),
-            tunnel=det.tunnel or (v.tunnel if v else None),
-            method=det.method,
-            probe=det.probe,
-            rule=v.rule if v else None,
-            elapsed_ms=_ms(start),
-            target=name,
-            replies=replies,
-            error=det.error,
+        return _record(
+            address,
+            port,
+            proto,
+            "open",
+            det.verdict,
+            det.method,
+            det.tunnel,
+            det.probe,
+            det.replies,
+            name,
+            start,
+            det.error,
         )
+
+    async def _udp_port(
+        self, address: str, port: int, name: Optional[str], gate: _HostGate, start: float
+    ) -> Optional[ServiceRecord]:
+        if self.rules.excluded(port, "udp"):
+            return ServiceRecord(
+                address, port, "udp", "open|filtered", method="excluded", target=name,
+                elapsed_ms=_ms(start),
+            )  # fmt: skip
+        out = await self.udp.detect(address, port, gate)
+        if out.state == "closed" and not self.report_closed:
+            return None
+        return _record(
+            address,
+            port,
+            "udp",
+            out.state,
+            out.verdict,
+            out.method,
+            None,
+            out.probe,
+            out.replies,
+            name,
+            start,
+        )
+
+
+def _record(  # type: ignore[no-untyped-def]
+    address, port, proto, state, v, method, tunnel, probe, replies, name, start, error=None
+) -> ServiceRecord:
+    from ..rules.escapes import escape
+
+    return ServiceRecord(
+        address=address,
+        port=port,
+        protocol=proto,
+        state=state,
+        service=(v.service if v else ("tcpwrapped" if method == "tcpwrapped" else None)),
+        product=v.product if v else None,
+        version=v.version if v else None,
+        extrainfo=v.extrainfo if v else None,
+        hostname=v.hostname if v else None,
+        ostype=v.ostype if v else None,
+        devicetype=v.devicetype if v else None,
+        cpe=v.cpe if v else (),
+        tunnel=tunnel or (v.tunnel if v else None),
+        method=method,
+        probe=probe,
+        rule=v.rule if v else None,
+        elapsed_ms=_ms(start),
+        target=name,
+        replies={k: escape(b) for k, b in replies.items()}
+        if method == "unknown" and replies
+        else None,
+        error=error,
+    )
 
 
 def _ms(start: float) -> int:
