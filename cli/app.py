@@ -93,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
         "-oJ", dest="json_out", metavar="FILE", help="JSON lines as results come ('-': stdout)"
     )
     sc.add_argument("-oX", dest="xml_out", metavar="FILE", help="nmap's XML, written at the end")
+    sc.add_argument("--rate", type=float, metavar="N", help="at most N new connections a second")
+    sc.add_argument(
+        "--resume", metavar="FILE", help="skip what this JSON-lines file of an earlier run holds"
+    )
     _add_rule_options(sc)
 
     rules = sub.add_parser("rules", help="work with probe files")
@@ -256,7 +260,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
             max_host_conns=args.max_host_conns,
             regex_timeout=args.regex_timeout,
             report_closed=args.all_states,
+            rate=args.rate,
         )
+        done = _done(args.resume) if args.resume else set()
     except PortSpecError as exc:
         raise CliError(f"-p: {exc}") from None
     except TargetError as exc:
@@ -266,7 +272,11 @@ def cmd_scan(args: argparse.Namespace) -> int:
     sink = None
     if args.json_out and args.json_out != "-":
         try:
-            sink = open(args.json_out, "a", encoding="utf-8")  # noqa: SIM115
+            sink = open(args.json_out, "a+", encoding="utf-8")  # noqa: SIM115
+            if sink.tell():
+                sink.seek(sink.tell() - 1)
+                if sink.read(1) != "\n":  # an interrupted run may have cut its last line
+                    sink.write("\n")
         except OSError as exc:
             raise CliError(f"-oJ {args.json_out}: {exc.strerror or exc}") from None
     rows: list = []
@@ -274,7 +284,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
     async def run() -> None:
         async for record in scanner.scan(
-            args.targets, ports, input_files=args.input_files, exclude=exclude
+            args.targets, ports, input_files=args.input_files, exclude=exclude, skip=done
         ):
             rows.append(record)
             line = json.dumps(record.as_dict(), sort_keys=False)
@@ -309,6 +319,30 @@ def cmd_scan(args: argparse.Namespace) -> int:
         print(f"fastprobe: interrupted; {len(rows)} finished record(s) kept", file=sys.stderr)
         return 130
     return 0
+
+
+def _done(path: str) -> set[tuple[str, int, str]]:
+    """(address, port, protocol) of the finished records in an earlier -oJ file."""
+    done: set[tuple[str, int, str]] = set()
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for number, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    rec = json.loads(line)
+                    if rec.get("state") not in ("error", "unresolved"):
+                        done.add((rec["address"], int(rec["port"]), rec["protocol"]))
+                except (ValueError, KeyError, TypeError):
+                    if line.endswith("\n"):  # a cut last line is what a crash leaves
+                        raise CliError(
+                            f"--resume {path}:{number}: not a fastprobe record"
+                        ) from None
+    except FileNotFoundError:
+        return done  # nothing to resume from yet: a first run
+    except OSError as exc:
+        raise CliError(f"--resume {path}: {exc.strerror or exc}") from None
+    return done
 
 
 def _print_table(rows: list) -> None:

@@ -70,3 +70,21 @@ def test_xml_reads_in_ndiff(scanned) -> None:  # type: ignore[no-untyped-def]
     )
     assert versus.returncode == 1, versus.stderr  # 1: differences found (versions), no error
     assert "OpenSSH" in versus.stdout
+
+
+def test_resume_skips_what_an_earlier_run_found(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "scan.jsonl"
+    with ScriptedServers(SCRIPTS[:2]) as s:
+        first = {"address": "127.0.0.1", "port": s.ports[0], "protocol": "tcp", "state": "open"}
+        out.write_text(json.dumps(first) + "\n" + '{"address": "127.0.0.1", "por')  # cut
+        p = subprocess.run(
+            [sys.executable, "-m", "fastprobe.cli", "scan", "127.0.0.1", "-p",
+             ",".join(map(str, s.ports)), "-oJ", str(out), "--resume", str(out), "--rate", "200"],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    lines = out.read_text().splitlines()
+    assert lines[0] == json.dumps(first)
+    assert lines[1].startswith('{"address": "127.0.0.1", "por')  # the cut line, left alone
+    new = [json.loads(line) for line in lines[2:]]
+    assert [r["port"] for r in new] == [s.ports[1]]  # only the port not done before

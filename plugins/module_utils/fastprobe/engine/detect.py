@@ -19,6 +19,7 @@ from typing import NamedTuple, Optional
 
 from ..rules.matcher import Matcher, Verdict
 from ..rules.model import Probe
+from .limits import Pacer
 from .probing import CONNECT_FAILED, ProbeResult, run_probe
 from .timing import Timing
 
@@ -54,6 +55,7 @@ class Detector:
         self.null = rules.null
         self.tcp_probes = [p for p in rules.probes if p.protocol == "TCP" and not p.is_null]
         self.services = {p.key: p.services() for p in self.tcp_probes}
+        self.pacer = Pacer(None)
 
     async def detect(self, host: str, port: int, rtt: float, gate: asyncio.Semaphore) -> Detection:
         first = await self._walk(host, port, rtt, gate, None)
@@ -91,6 +93,7 @@ class Detector:
 
         async def send(probe: Probe, wait: float) -> ProbeResult:
             async with gate:
+                await self.pacer.wait()
                 return await run_probe(
                     self.matcher,
                     probe,

@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Container, Iterable
 from typing import Optional
 
 from ..rules.matcher import Matcher
 from ..rules.ruleset import RuleSet, load_rules
 from .detect import Detector
+from .limits import Pacer, fit_descriptors
 from .ports import Ports
 from .probing import client_tls_context, close, open_connection
 from .records import ServiceRecord
@@ -59,6 +60,7 @@ class Scanner:
         max_host_conns: int = DEFAULT_MAX_HOST_CONNS,
         regex_timeout: float = 0.05,
         report_closed: bool = False,
+        rate: Optional[float] = None,
     ) -> None:
         if profile not in PROFILES:
             raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
@@ -69,7 +71,10 @@ class Scanner:
         self.matcher = Matcher(self.rules, timeout=regex_timeout)
         self.detector = Detector(self.matcher, self.timing, intensity, client_tls_context())
         self.udp = UdpDetector(self.matcher, self.timing, intensity)
-        self.max_conns = max_conns
+        self.max_conns = fit_descriptors(max_conns)  # capped if the fd limit is lower
+        self.pacer = Pacer(rate)
+        self.detector.pacer = self.pacer
+        self.udp.pacer = self.pacer
         self.max_host_conns = max_host_conns
         self.report_closed = report_closed
 
@@ -80,8 +85,10 @@ class Scanner:
         *,
         input_files: Iterable[str] = (),
         exclude: Optional[Exclusions] = None,
+        skip: Container[tuple[str, int, str]] = (),
     ) -> AsyncIterator[ServiceRecord]:
-        """Records for every target and port, in the order they finish."""
+        """Records for every target and port, in the order they finish; ``skip`` holds
+        (address, port, protocol) already done (``--resume``)."""
         global_gate = asyncio.Semaphore(self.max_conns)
         window = asyncio.Semaphore(self.max_conns)
         gates: dict[str, _HostGate] = {}
@@ -122,6 +129,8 @@ class Scanner:
                         continue
                 for address in addresses:
                     for port, proto in ports.pairs():
+                        if (address, port, proto) in skip:
+                            continue
                         await window.acquire()
                         gate = gates.get(address)
                         if gate is None:
@@ -156,6 +165,7 @@ class Scanner:
         if proto == "udp":
             return await self._udp_port(address, port, name, gate, start)
         async with gate:
+            await self.pacer.wait()
             try:
                 _reader, writer, rtt = await open_connection(
                     address, port, self.timing.connect_timeout

@@ -14,6 +14,7 @@ from typing import NamedTuple, Optional
 
 from ..rules.matcher import Matcher, Verdict
 from ..rules.model import Probe
+from .limits import Pacer
 from .timing import Timing
 
 
@@ -83,6 +84,7 @@ class UdpDetector:
         self.intensity = intensity
         self.probes = [p for p in matcher.rules.probes if p.protocol == "UDP"]
         self.services = {p.key: p.services() for p in self.probes}
+        self.pacer = Pacer(None)
 
     def _eligible(self, probe: Probe, listed: bool, soft: Optional[str]) -> bool:
         if soft is None:
@@ -98,6 +100,7 @@ class UdpDetector:
 
         async def send(p: Probe) -> UdpResult:
             async with gate:
+                await self.pacer.wait()
                 return await send_udp(self.matcher, p, host, port, wait, self.timing.max_reply)
 
         def launch(soft_service: Optional[str]) -> None:
