@@ -130,7 +130,9 @@ def tls_context(tmp_path_factory) -> ssl.SSLContext:  # type: ignore[no-untyped-
     key, cert = os.path.join(d, "key.pem"), os.path.join(d, "cert.pem")
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-subj", "/CN=lab.example.org", "-keyout", key, "-out", cert],
+         "-subj", "/CN=lab.example.org/O=Fastprobe Lab",
+         "-addext", "subjectAltName=DNS:lab.example.org,DNS:www.example.org,IP:127.0.0.1",
+         "-keyout", key, "-out", cert],
         check=True, capture_output=True,
     )  # fmt: skip
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -143,6 +145,12 @@ def test_tls_is_detected_and_probed_through(nmap_scanner: Scanner, tls_context) 
     with ThreadedTlsServer(tls_context, reply) as server:
         (r,) = scan(nmap_scanner, [server.port])
     assert (r.service, r.product, r.tunnel, r.method) == ("http", "nginx", "ssl", "matched")
+    assert r.tls is not None
+    assert r.tls["subject_cn"] == "lab.example.org"
+    assert r.tls["sans"] == ["DNS:lab.example.org", "DNS:www.example.org", "IP:127.0.0.1"]
+    assert r.tls["issuer"] == "CN=lab.example.org, O=Fastprobe Lab"  # self-signed
+    assert r.tls["not_after"] > r.tls["not_before"]
+    assert r.tls["tls_version"] in ("TLSv1.2", "TLSv1.3")
 
 
 def test_closed_ports_and_bad_names(nmap_scanner: Scanner) -> None:

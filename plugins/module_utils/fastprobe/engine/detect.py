@@ -20,7 +20,7 @@ from typing import NamedTuple, Optional
 from ..rules.matcher import Matcher, Verdict
 from ..rules.model import Probe
 from .limits import Pacer
-from .probing import CONNECT_FAILED, ProbeResult, run_probe
+from .probing import CONNECT_FAILED, ProbeResult, close, open_connection, run_probe, tls_facts
 from .timing import Timing
 
 DEFAULT_TCPWRAPPEDMS = 2000  # nmap's DEFAULT_TCPWRAPPEDMS
@@ -33,6 +33,7 @@ class Detection(NamedTuple):
     replies: dict[str, bytes]  # unmatched replies by probe, for unknown services
     probe: Optional[str] = None  # the probe whose reply decided
     error: Optional[str] = None
+    tls: Optional[dict] = None  # certificate facts of the TLS tunnel
 
 
 class Detector:
@@ -69,8 +70,23 @@ class Detector:
             # nmap's scanThroughTunnel: start again through TLS
             inner = await self._walk(host, port, rtt, gate, "ssl")
             if inner.error is None:
-                return inner._replace(tunnel="ssl")
+                return inner._replace(tunnel="ssl", tls=await self._certificate(host, port, gate))
         return first
+
+    async def _certificate(self, host: str, port: int, gate: asyncio.Semaphore) -> Optional[dict]:
+        """The tunnel's certificate facts, from one more handshake."""
+        async with gate:
+            await self.pacer.wait()
+            try:
+                _reader, writer, _rtt = await open_connection(
+                    host, port, self.timing.connect_timeout, self.tls
+                )
+            except (OSError, asyncio.TimeoutError, ssl.SSLError):
+                return None
+            try:
+                return tls_facts(writer)
+            finally:
+                await close(writer)
 
     def _eligible(self, probe: Probe, listed: bool, soft: Optional[str]) -> bool:
         if soft is None:

@@ -16,6 +16,7 @@ from typing import NamedTuple, Optional
 
 from ..rules.matcher import Matcher, Verdict
 from ..rules.model import Probe
+from .x509 import CertError, cert_facts
 
 CONNECT_FAILED = "connect-failed"
 
@@ -137,6 +138,20 @@ async def run_probe(
     finally:
         await close(writer)
     return ProbeResult(probe, soft, buf, closed, time.monotonic() - start, error, tuple(aborted))
+
+
+def tls_facts(writer: asyncio.StreamWriter) -> Optional[dict]:
+    """Certificate facts and protocol version of a TLS connection."""
+    obj = writer.get_extra_info("ssl_object")
+    if obj is None:
+        return None
+    der = obj.getpeercert(binary_form=True)
+    if not der:
+        return {"tls_version": obj.version()}
+    try:
+        return cert_facts(der, obj.version())
+    except CertError:
+        return {"tls_version": obj.version(), "certificate": "unreadable"}
 
 
 def _describe(exc: BaseException) -> str:

@@ -28,6 +28,7 @@ class ServiceRecord(NamedTuple):
     target: Optional[str] = None  # the host name the address was scanned for
     replies: Optional[dict[str, str]] = None  # unknown services: probe -> escaped reply
     error: Optional[str] = None  # why the state is error/unresolved
+    tls: Optional[dict[str, Any]] = None  # certificate facts when a TLS tunnel was probed
 
     def as_dict(self) -> dict[str, Any]:
         out = self._asdict()

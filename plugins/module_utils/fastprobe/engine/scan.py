@@ -201,6 +201,7 @@ class Scanner:
             name,
             start,
             det.error,
+            det.tls,
         )
 
     async def _udp_port(
@@ -230,7 +231,19 @@ class Scanner:
 
 
 def _record(  # type: ignore[no-untyped-def]
-    address, port, proto, state, v, method, tunnel, probe, replies, name, start, error=None
+    address,
+    port,
+    proto,
+    state,
+    v,
+    method,
+    tunnel,
+    probe,
+    replies,
+    name,
+    start,
+    error=None,
+    tls=None,
 ) -> ServiceRecord:
     from ..rules.escapes import escape
 
@@ -257,6 +270,7 @@ def _record(  # type: ignore[no-untyped-def]
         if method == "unknown" and replies
         else None,
         error=error,
+        tls=tls,
     )
 
 
