@@ -93,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-oJ", dest="json_out", metavar="FILE", help="JSON lines as results come ('-': stdout)"
     )
     sc.add_argument("-oX", dest="xml_out", metavar="FILE", help="nmap's XML, written at the end")
+    sc.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     sc.add_argument("--rate", type=float, metavar="N", help="at most N new connections a second")
     sc.add_argument(
         "--resume", metavar="FILE", help="skip what this JSON-lines file of an earlier run holds"
@@ -282,10 +283,21 @@ def cmd_scan(args: argparse.Namespace) -> int:
     rows: list = []
     started = time.time()
 
+    from fastprobe.cli.progress import ScanProgress, count_targets
+
+    total = count_targets(args.targets, args.input_files) * len(ports) - len(done)
+    progress = ScanProgress(max(total, 0), enabled=not args.quiet and args.json_out != "-")
+
     async def run() -> None:
         async for record in scanner.scan(
-            args.targets, ports, input_files=args.input_files, exclude=exclude, skip=done
+            args.targets,
+            ports,
+            input_files=args.input_files,
+            exclude=exclude,
+            skip=done,
+            on_port_done=progress.port_done,
         ):
+            progress.record(record)
             rows.append(record)
             line = json.dumps(record.as_dict(), sort_keys=False)
             if args.json_out == "-":
@@ -296,7 +308,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
     interrupted = False
     try:
-        asyncio.run(run())
+        with progress:
+            asyncio.run(run())
     except TargetError as exc:
         raise CliError(str(exc)) from None
     except KeyboardInterrupt:

@@ -88,3 +88,21 @@ def test_resume_skips_what_an_earlier_run_found(tmp_path) -> None:  # type: igno
     assert lines[1].startswith('{"address": "127.0.0.1", "por')  # the cut line, left alone
     new = [json.loads(line) for line in lines[2:]]
     assert [r["port"] for r in new] == [s.ports[1]]  # only the port not done before
+
+
+def test_progress_shows_on_a_terminal_only() -> None:
+    """Under a pseudo-terminal (util-linux `script`) the bar is drawn on stderr; piped or
+    with -q it is not."""
+    with ScriptedServers([Script()]) as s:
+        cmd = f"{sys.executable} -m fastprobe.cli scan 127.0.0.1 -p {s.ports[0]},1-50"
+        tty = subprocess.run(
+            ["script", "-qfc", cmd, "/dev/null"], capture_output=True, timeout=120, check=False
+        )
+        quiet = subprocess.run(
+            ["script", "-qfc", cmd + " -q", "/dev/null"],
+            capture_output=True, timeout=120, check=False,
+        )  # fmt: skip
+        piped = subprocess.run(cmd.split(), capture_output=True, timeout=120, check=False)
+    assert b"identified" in tty.stdout and b"unknown" in tty.stdout
+    assert b"identified" not in quiet.stdout
+    assert piped.stderr == b""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import AsyncIterator, Container, Iterable
+from collections.abc import AsyncIterator, Callable, Container, Iterable
 from typing import Optional
 
 from ..rules.matcher import Matcher
@@ -86,6 +86,7 @@ class Scanner:
         input_files: Iterable[str] = (),
         exclude: Optional[Exclusions] = None,
         skip: Container[tuple[str, int, str]] = (),
+        on_port_done: Optional[Callable[[], None]] = None,
     ) -> AsyncIterator[ServiceRecord]:
         """Records for every target and port, in the order they finish; ``skip`` holds
         (address, port, protocol) already done (``--resume``)."""
@@ -102,6 +103,8 @@ class Scanner:
                 if record is not None:
                     await out.put(record)
             finally:
+                if on_port_done is not None:
+                    on_port_done()
                 gate.users -= 1
                 if gate.users == 0:
                     del gates[address]
