@@ -94,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sc.add_argument("-oX", dest="xml_out", metavar="FILE", help="nmap's XML, written at the end")
     sc.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    sc.add_argument(
+        "--from",
+        dest="from_file",
+        metavar="FILE",
+        help="open ports found by masscan (-oJ/-oL/-oX), nmap (-oX/-oG) or naabu (JSON)",
+    )
     sc.add_argument("--rate", type=float, metavar="N", help="at most N new connections a second")
     sc.add_argument(
         "--resume", metavar="FILE", help="skip what this JSON-lines file of an earlier run holds"
@@ -251,7 +257,15 @@ def cmd_scan(args: argparse.Namespace) -> int:
             [x for spec in args.exclude for x in spec.split(",")]
             + [x for f in args.exclude_file for x in read_list(f)]
         )
-        if not args.targets and not args.input_files:
+        endpoints = None
+        if args.from_file:
+            from fastprobe.engine.imports import ImportFileError, read_endpoints
+
+            try:
+                endpoints = read_endpoints(args.from_file)
+            except ImportFileError as exc:
+                raise CliError(str(exc)) from None
+        elif not args.targets and not args.input_files:
             raise CliError("no targets: give addresses, networks, ranges or names, or -iL FILE")
         scanner = Scanner(
             _load(args),
@@ -285,7 +299,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
     from fastprobe.cli.progress import ScanProgress, count_targets
 
-    total = count_targets(args.targets, args.input_files) * len(ports) - len(done)
+    if endpoints is not None:
+        total = len(endpoints) - len(done)
+    else:
+        total = count_targets(args.targets, args.input_files) * len(ports) - len(done)
     progress = ScanProgress(max(total, 0), enabled=not args.quiet and args.json_out != "-")
 
     async def run() -> None:
@@ -296,6 +313,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
             exclude=exclude,
             skip=done,
             on_port_done=progress.port_done,
+            endpoints=endpoints,
         ):
             progress.record(record)
             rows.append(record)

@@ -87,9 +87,11 @@ class Scanner:
         exclude: Optional[Exclusions] = None,
         skip: Container[tuple[str, int, str]] = (),
         on_port_done: Optional[Callable[[], None]] = None,
+        endpoints: Optional[Iterable[tuple[str, int, str]]] = None,
     ) -> AsyncIterator[ServiceRecord]:
         """Records for every target and port, in the order they finish; ``skip`` holds
-        (address, port, protocol) already done (``--resume``)."""
+        (address, port, protocol) already done (``--resume``); ``endpoints`` — open
+        (address, port, protocol) found by another tool — replaces targets and ports."""
         global_gate = asyncio.Semaphore(self.max_conns)
         window = asyncio.Semaphore(self.max_conns)
         gates: dict[str, _HostGate] = {}
@@ -110,38 +112,49 @@ class Scanner:
                     del gates[address]
                 window.release()
 
-        async def produce() -> None:
+        async def start(address: str, target: Target, port: int, proto: str) -> None:
+            if (address, port, proto) in skip:
+                return
+            await window.acquire()
+            gate = gates.get(address)
+            if gate is None:
+                gate = gates[address] = _HostGate(self.max_host_conns, global_gate)
+            gate.users += 1
+            task = asyncio.ensure_future(one(address, target, port, proto))
+            running.add(task)
+            task.add_done_callback(running.discard)
+
+        async def resolve(target: Target) -> list[str]:
+            if target.address:
+                return [target.address]
             loop = asyncio.get_running_loop()
-            for target in iter_targets(targets, input_files, exclude):
-                addresses = [target.address] if target.address else []
-                if not addresses:
-                    try:
-                        infos = await loop.getaddrinfo(target.name, None, type=socket.SOCK_STREAM)
-                        addresses = list(dict.fromkeys(str(i[4][0]) for i in infos))[:1]
-                    except OSError as exc:
-                        await out.put(
-                            ServiceRecord(
-                                address="",
-                                port=0,
-                                protocol="tcp",
-                                state="unresolved",
-                                target=target.name,
-                                error=f"{target.name}: {exc.strerror or exc}",
-                            )
-                        )
-                        continue
-                for address in addresses:
-                    for port, proto in ports.pairs():
-                        if (address, port, proto) in skip:
-                            continue
-                        await window.acquire()
-                        gate = gates.get(address)
-                        if gate is None:
-                            gate = gates[address] = _HostGate(self.max_host_conns, global_gate)
-                        gate.users += 1
-                        task = asyncio.ensure_future(one(address, target, port, proto))
-                        running.add(task)
-                        task.add_done_callback(running.discard)
+            try:
+                infos = await loop.getaddrinfo(target.name, None, type=socket.SOCK_STREAM)
+            except OSError as exc:
+                await out.put(
+                    ServiceRecord(
+                        address="",
+                        port=0,
+                        protocol="tcp",
+                        state="unresolved",
+                        target=target.name,
+                        error=f"{target.name}: {exc.strerror or exc}",
+                    )
+                )
+                return []
+            return list(dict.fromkeys(str(i[4][0]) for i in infos))[:1]
+
+        async def produce() -> None:
+            if endpoints is not None:
+                for address, port, proto in endpoints:
+                    target = Target(address)
+                    if target not in (exclude or ()):
+                        await start(address, target, port, proto)
+            else:
+                for target in iter_targets(targets, input_files, exclude):
+                    for address in await resolve(target):
+                        for port, proto in ports.pairs():
+                            await start(address, target, port, proto)
             await asyncio.gather(*list(running))
             await out.put(None)
 
