@@ -20,7 +20,15 @@ from typing import NamedTuple, Optional
 from ..rules.matcher import Matcher, Verdict
 from ..rules.model import Probe
 from .limits import Pacer
-from .probing import CONNECT_FAILED, ProbeResult, close, open_connection, run_probe, tls_facts
+from .probing import (
+    CONNECT_FAILED,
+    ProbeResult,
+    cancel_pending,
+    close,
+    open_connection,
+    run_probe,
+    tls_facts,
+)
 from .timing import Timing
 
 DEFAULT_TCPWRAPPEDMS = 2000  # nmap's DEFAULT_TCPWRAPPEDMS
@@ -89,9 +97,7 @@ class Detector:
                 await close(writer)
 
     def _eligible(self, probe: Probe, listed: bool, soft: Optional[str]) -> bool:
-        if soft is None:
-            return listed or probe.effective_rarity <= self.intensity
-        return self.intensity >= 9 or soft in self.services[probe.key]
+        return eligible(probe, listed, soft, self.intensity, self.services)
 
     async def _walk(
         self,
@@ -163,11 +169,7 @@ class Detector:
                 order, listed, soft, soft_probe, replies, speculative, tunnel
             )
         finally:
-            pending = [t for t in tasks.values() if not t.done()]
-            for t in pending:
-                t.cancel()
-            if pending:
-                await asyncio.gather(*pending, return_exceptions=True)
+            await cancel_pending(tasks.values())
         done = {
             k: t.result() for k, t in tasks.items() if not t.cancelled() and t.exception() is None
         }
@@ -220,6 +222,17 @@ class Detector:
         if soft is not None:
             return Detection(soft, "softmatched", tunnel, replies, soft_probe)
         return Detection(None, "unknown", tunnel, replies)
+
+
+def eligible(
+    probe: Probe, listed: bool, soft: Optional[str], intensity: int, services: dict
+) -> bool:
+    """Would nmap send ``probe`` (``ServiceNFO::nextProbe``)? Port-listed probes always,
+    others up to the intensity; after a soft match only probes that can name that
+    service, whatever their rarity."""
+    if soft is None:
+        return listed or probe.effective_rarity <= intensity
+    return intensity >= 9 or soft in services[probe.key]
 
 
 def _suspect(result: ProbeResult, later_match: bool) -> bool:

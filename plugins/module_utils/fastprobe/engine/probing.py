@@ -12,6 +12,7 @@ import contextlib
 import errno
 import ssl
 import time
+from collections.abc import Iterable
 from typing import NamedTuple, Optional
 
 from ..rules.matcher import Matcher, Verdict
@@ -152,6 +153,15 @@ def tls_facts(writer: asyncio.StreamWriter) -> Optional[dict]:
         return cert_facts(der, obj.version())
     except CertError:
         return {"tls_version": obj.version(), "certificate": "unreadable"}
+
+
+async def cancel_pending(tasks: Iterable[asyncio.Task]) -> None:  # type: ignore[type-arg]
+    """Cancel the probes a verdict no longer needs, and let them close their sockets."""
+    pending = [t for t in tasks if not t.done()]
+    for t in pending:
+        t.cancel()
+    if pending:
+        await asyncio.gather(*pending, return_exceptions=True)
 
 
 def _describe(exc: BaseException) -> str:

@@ -14,7 +14,9 @@ from typing import NamedTuple, Optional
 
 from ..rules.matcher import Matcher, Verdict
 from ..rules.model import Probe
+from .detect import eligible
 from .limits import Pacer
+from .probing import cancel_pending
 from .timing import Timing
 
 
@@ -87,9 +89,7 @@ class UdpDetector:
         self.pacer = Pacer(None)
 
     def _eligible(self, probe: Probe, listed: bool, soft: Optional[str]) -> bool:
-        if soft is None:
-            return listed or probe.effective_rarity <= self.intensity
-        return self.intensity >= 9 or soft in self.services[probe.key]
+        return eligible(probe, listed, soft, self.intensity, self.services)
 
     async def detect(self, host: str, port: int, gate) -> UdpOutcome:  # type: ignore[no-untyped-def]
         order = [p for p in self.probes if port in p.ports]
@@ -128,11 +128,7 @@ class UdpDetector:
                 if r.verdict is not None and soft is None:
                     soft, soft_probe = r.verdict, probe.name
         finally:
-            pending = [t for t in tasks.values() if not t.done()]
-            for t in pending:
-                t.cancel()
-            if pending:
-                await asyncio.gather(*pending, return_exceptions=True)
+            await cancel_pending(tasks.values())
         if soft is not None:
             return UdpOutcome("open", soft, "softmatched", soft_probe, replies)
         if answered:
