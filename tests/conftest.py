@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 
 import hypothesis.internal.observability  # noqa: F401  (see below)
 import pytest
@@ -13,6 +16,10 @@ import pytest
 # module compiles while test threads run (CPython gh-106905, fixed in 3.12.1).
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# the tests' parse cache (their temporary rule files included) stays out of the user's
+if "FASTPROBE_CACHE_DIR" not in os.environ:
+    os.environ["FASTPROBE_CACHE_DIR"] = tempfile.mkdtemp(prefix="fastprobe-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["FASTPROBE_CACHE_DIR"], ignore_errors=True)
 sys.path.insert(0, ROOT)  # tests.support, tests.lab
 
 from fastprobe.rules.matcher import Matcher  # noqa: E402

@@ -7,6 +7,8 @@ that cannot be read or written is ignored: scan hosts may have read-only homes.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import os
 import pickle
@@ -18,6 +20,7 @@ from ..version import __version__
 from .model import ProbeFile
 
 _FORMAT = 2
+KEEP = 32  # cache entries kept
 
 
 def cache_dir() -> Optional[str]:
@@ -57,20 +60,42 @@ def cached(path: str, display: str, lenient: bool, load: Callable[[], ProbeFile]
     if directory is None or key is None:
         return load()
     entry = os.path.join(directory, f"probes-{key}.pickle")
+    collecting = gc.isenabled()
     try:
         with open(entry, "rb") as fh:
+            # tens of thousands of small objects: without this, the cyclic collector
+            # runs again and again during the load and doubles its time
+            gc.disable()
             result = pickle.load(fh)
         if isinstance(result, ProbeFile):
             return result
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
         pass
+    finally:
+        if collecting:
+            gc.enable()
     result = load()
     try:
         os.makedirs(directory, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".probes-")
+    except OSError:
+        return result  # a read-only home: run without the cache
+    try:
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, entry)
-    except OSError:
-        pass
+    except (OSError, pickle.PicklingError):
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        return result
+    _prune(directory)
     return result
+
+
+def _prune(directory: str, keep: int = KEEP) -> None:
+    """Only the ``keep`` most recently written entries stay (old file versions go)."""
+    entries = [e for e in os.scandir(directory) if e.name.startswith("probes-") and e.is_file()]
+    entries.sort(key=lambda e: e.stat().st_mtime, reverse=True)
+    for e in entries[keep:]:
+        with contextlib.suppress(OSError):
+            os.unlink(e.path)
