@@ -197,3 +197,17 @@ def test_hostile_or_odd_peers_end_in_a_record(nmap_scanner: Scanner, name: str, 
     assert took < 20, name  # generous; each probe is bounded by twice its wait
     if r.replies:
         assert all(len(v) <= 4 * 16384 for v in r.replies.values())  # escaped, capped
+
+
+def test_thorough_slow_lane_catches_a_late_banner(nmap_rules: RuleSet) -> None:
+    """A banner 2 s late: the fast profile gives up; the thorough profile's slow lane,
+    holding one NULL connection for nmap's wait, names it — as nmap would."""
+    late = Script(banner=b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n", banner_delay=2.0)
+    with ScriptedServers([late]) as s:
+        (fast,) = scan(Scanner(nmap_rules), s.ports)
+        start = time.monotonic()
+        (thorough,) = scan(Scanner(nmap_rules, profile="thorough"), s.ports)
+        took = time.monotonic() - start
+    assert fast.method == "unknown"
+    assert (thorough.service, thorough.method, thorough.probe) == ("ssh", "matched", "NULL")
+    assert took < 15

@@ -32,6 +32,7 @@ from .probing import (
 from .timing import Timing
 
 DEFAULT_TCPWRAPPEDMS = 2000  # nmap's DEFAULT_TCPWRAPPEDMS
+DEFAULT_SERVICEWAITMS = 5000  # nmap's DEFAULT_SERVICEWAITMS
 
 
 class Detection(NamedTuple):
@@ -67,7 +68,21 @@ class Detector:
         self.pacer = Pacer(None)
 
     async def detect(self, host: str, port: int, rtt: float, gate: asyncio.Semaphore) -> Detection:
-        first = await self._walk(host, port, rtt, gate, None)
+        slow = None
+        if self.timing.slow_lane and self.null is not None:
+            # the slow lane: one NULL connection held for nmap's own wait, alongside the
+            # walk, for banners that come late (SMTP greet-pause, reverse DNS lookups)
+            wait = (self.null.totalwaitms or DEFAULT_SERVICEWAITMS) / 1000
+            slow = asyncio.ensure_future(self._send(self.null, host, port, gate, wait, None))
+        try:
+            first = await self._walk(host, port, rtt, gate, None)
+            if slow is not None and first.method in ("softmatched", "unknown") and not first.error:
+                late = await slow
+                if late.hard:  # NULL comes first in nmap's order: its match decides
+                    first = Detection(late.verdict, "matched", None, first.replies, "NULL")
+        finally:
+            if slow is not None:
+                await cancel_pending([slow])
         v = first.verdict
         if (
             v is not None
@@ -80,6 +95,25 @@ class Detector:
             if inner.error is None:
                 return inner._replace(tunnel="ssl", tls=await self._certificate(host, port, gate))
         return first
+
+    async def _send(  # type: ignore[no-untyped-def]
+        self, probe: Probe, host: str, port: int, gate, wait: float, tls
+    ) -> ProbeResult:
+        timing = self.timing
+        async with gate:
+            await self.pacer.wait()
+            return await run_probe(
+                self.matcher,
+                probe,
+                host,
+                port,
+                wait=wait,
+                connect_timeout=timing.connect_timeout,
+                grace=timing.grace,
+                max_reply=timing.max_reply,
+                coalesce=timing.coalesce,
+                tls=tls,
+            )
 
     async def _certificate(self, host: str, port: int, gate: asyncio.Semaphore) -> Optional[dict]:
         """The tunnel's certificate facts, from one more handshake."""
@@ -114,20 +148,7 @@ class Detector:
         soft_probe: Optional[str] = None
 
         async def send(probe: Probe, wait: float) -> ProbeResult:
-            async with gate:
-                await self.pacer.wait()
-                return await run_probe(
-                    self.matcher,
-                    probe,
-                    host,
-                    port,
-                    wait=wait,
-                    connect_timeout=timing.connect_timeout,
-                    grace=timing.grace,
-                    max_reply=timing.max_reply,
-                    coalesce=timing.coalesce,
-                    tls=tls,
-                )
+            return await self._send(probe, host, port, gate, wait, tls)
 
         if self.null is not None:
             null = await send(self.null, timing.null_wait(rtt))

@@ -2,7 +2,8 @@
 
 A wait is ``clamp(rtt * rtt_factor + floor, floor, ceiling)``: on a LAN the floor
 decides, on a slow link the RTT does, and the ceiling keeps one port from holding
-a scan. ``thorough`` waits longer for slow services.
+a scan. ``thorough`` waits longer, and its slow lane holds one NULL connection open
+for nmap's own NULL wait (6 s) for ports the walk leaves unknown or soft-matched.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class Timing(NamedTuple):
     grace: float = 0.05  # after a chunk arrives, wait at least this long for the next
     coalesce: float = 0.01  # data arriving within this of a chunk belongs to its burst
     max_reply: int = 16384  # bytes kept per probe reply (nmap stops reading at 4096+)
+    slow_lane: bool = False  # hold one NULL connection for nmap's own wait, alongside
 
     def null_wait(self, rtt: float) -> float:
         return min(self.null_ceiling, max(self.null_floor, rtt * self.rtt_factor + self.null_floor))
@@ -41,5 +43,6 @@ PROFILES = {
         null_ceiling=3.0,
         probe_floor=0.5,
         probe_ceiling=5.0,
+        slow_lane=True,
     ),
 }
