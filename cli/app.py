@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("-oX", dest="xml_out", metavar="FILE", help="nmap's XML, written at the end")
     sc.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     sc.add_argument(
+        "--fingerprint", action="store_true", help="print nmap-style fingerprints of unknown ports"
+    )
+    sc.add_argument(
         "--from",
         dest="from_file",
         metavar="FILE",
@@ -346,6 +349,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
             raise CliError(f"-oX {args.xml_out}: {exc.strerror or exc}") from None
     if args.json_out != "-":
         _print_table(rows)
+        if args.fingerprint:
+            _print_fingerprints(rows, args.version_intensity)
     if interrupted:
         print(f"fastprobe: interrupted; {len(rows)} finished record(s) kept", file=sys.stderr)
         return 130
@@ -374,6 +379,24 @@ def _done(path: str) -> set[tuple[str, int, str]]:
     except OSError as exc:
         raise CliError(f"--resume {path}: {exc.strerror or exc}") from None
     return done
+
+
+def _print_fingerprints(rows: list, intensity: int) -> None:
+    from fastprobe.engine.fingerprint import service_fingerprint
+
+    unknown = [r for r in rows if r.method == "unknown" and r.replies]
+    if not unknown:
+        return
+    print(
+        f"{len(unknown)} service(s) unrecognized despite returning data. Their fingerprints, "
+        "for a rule of your own (see docs/rules.md):"
+    )
+    for r in unknown:
+        replies = {k: unescape(v) for k, v in r.replies.items()}
+        print(f"==============NEXT SERVICE FINGERPRINT ({r.address})==============")
+        print(
+            service_fingerprint(r.port, r.protocol, replies, intensity=intensity, tunnel=r.tunnel)
+        )
 
 
 def _print_table(rows: list) -> None:
