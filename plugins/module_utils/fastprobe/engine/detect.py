@@ -13,6 +13,7 @@ was ruled out by a soft match met earlier in the walk) is ignored.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 import time
 from typing import NamedTuple, Optional
@@ -67,7 +68,15 @@ class Detector:
         self.services = {p.key: p.services() for p in self.tcp_probes}
         self.pacer = Pacer(None)
 
-    async def detect(self, host: str, port: int, rtt: float, gate: asyncio.Semaphore) -> Detection:
+    async def detect(
+        self,
+        host: str,
+        port: int,
+        rtt: float,
+        gate: asyncio.Semaphore,
+        null: Optional[ProbeResult] = None,
+    ) -> Detection:
+        """``null``: the NULL probe's result when the discovery connection served as it."""
         slow = None
         if self.timing.slow_lane and self.null is not None:
             # the slow lane: one NULL connection held for nmap's own wait, alongside the
@@ -75,7 +84,7 @@ class Detector:
             wait = (self.null.totalwaitms or DEFAULT_SERVICEWAITMS) / 1000
             slow = asyncio.ensure_future(self._send(self.null, host, port, gate, wait, None))
         try:
-            first = await self._walk(host, port, rtt, gate, None)
+            first = await self._walk(host, port, rtt, gate, None, null)
             if slow is not None and first.method in ("softmatched", "unknown") and not first.error:
                 late = await slow
                 if late.hard:  # NULL comes first in nmap's order: its match decides
@@ -97,7 +106,7 @@ class Detector:
         return first
 
     async def _send(  # type: ignore[no-untyped-def]
-        self, probe: Probe, host: str, port: int, gate, wait: float, tls
+        self, probe: Probe, host: str, port: int, gate, wait: float, tls, on_sent=None
     ) -> ProbeResult:
         timing = self.timing
         async with gate:
@@ -113,6 +122,7 @@ class Detector:
                 max_reply=timing.max_reply,
                 coalesce=timing.coalesce,
                 tls=tls,
+                on_sent=on_sent,
             )
 
     async def _certificate(self, host: str, port: int, gate: asyncio.Semaphore) -> Optional[dict]:
@@ -140,6 +150,7 @@ class Detector:
         rtt: float,
         gate: asyncio.Semaphore,
         tunnel: Optional[str],
+        null: Optional[ProbeResult] = None,
     ) -> Detection:
         timing = self.timing
         tls = self.tls if tunnel == "ssl" else None
@@ -147,11 +158,22 @@ class Detector:
         soft: Optional[Verdict] = None
         soft_probe: Optional[str] = None
 
-        async def send(probe: Probe, wait: float) -> ProbeResult:
-            return await self._send(probe, host, port, gate, wait, tls)
+        sent = asyncio.Event()
+        first_wave: list[int] = [0, 0]  # launched, sent
+
+        def one_sent() -> None:
+            first_wave[1] += 1
+            if first_wave[1] >= first_wave[0]:
+                sent.set()
+
+        async def send(probe: Probe, wait: float, wave_one: bool = False) -> ProbeResult:
+            return await self._send(
+                probe, host, port, gate, wait, tls, one_sent if wave_one else None
+            )
 
         if self.null is not None:
-            null = await send(self.null, timing.null_wait(rtt))
+            if null is None:
+                null = await send(self.null, timing.null_wait(rtt))
             if null.error and null.error.startswith(CONNECT_FAILED):
                 return Detection(None, "unknown", tunnel, replies, None, null.error)
             if null.hard:
@@ -175,24 +197,60 @@ class Detector:
         listed = {p.key for p in order if listed_ports(p)}
         tasks: dict[tuple[str, str], asyncio.Task[ProbeResult]] = {}
 
+        # The first few probes in nmap's order go out at once; the rest follow after a
+        # short stagger unless a verdict came first. Known services usually answer the
+        # first ones (the port-listed probes), so they cost a handful of connections;
+        # silent ports pay the stagger once, not once per probe.
+        budget = [timing.first_wave]
+        state: dict[str, Optional[str]] = {"soft": soft.service if soft else None}
+
         def launch(from_index: int, soft_service: Optional[str]) -> None:
+            if closing:
+                return
             for p in order[from_index:]:
                 if p.key not in tasks and self._eligible(p, p.key in listed, soft_service):
+                    if budget[0] <= 0:
+                        return
+                    budget[0] -= 1
                     wait = timing.probe_wait(rtt, p.totalwaitms)
-                    tasks[p.key] = asyncio.ensure_future(send(p, wait))
+                    wave_one = not escalated
+                    if wave_one:
+                        first_wave[0] += 1
+                    tasks[p.key] = asyncio.ensure_future(send(p, wait, wave_one))
+
+        escalated = False
+
+        async def escalate() -> None:
+            nonlocal escalated
+            # the stagger counts from when the first wave is on the wire: on a busy scan
+            # host, waiting for a free connection is not the service being slow
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(sent.wait(), timing.probe_ceiling)
+            await asyncio.sleep(timing.stagger + rtt * timing.rtt_factor)
+            escalated = True
+            budget[0] = len(order)
+            launch(0, state["soft"])
 
         async def speculative(i: int, probe: Probe, soft_service: Optional[str]) -> ProbeResult:
+            state["soft"] = soft_service
+            if probe.key not in tasks:  # the walk needs it now: no waiting for the stagger
+                budget[0] = max(budget[0], 1)
             launch(i, soft_service)
             return await tasks[probe.key]
 
+        closing = False
+        escalation = asyncio.ensure_future(escalate())
         try:
             first = await self._replay(
                 order, listed, soft, soft_probe, replies, speculative, tunnel
             )
         finally:
-            await cancel_pending(tasks.values())
+            closing = True  # no probe starts after this, whatever a late wakeup does
+            await cancel_pending([escalation, *tasks.values()])
         done = {
-            k: t.result() for k, t in tasks.items() if not t.cancelled() and t.exception() is None
+            k: t.result()
+            for k, t in tasks.items()
+            if t.done() and not t.cancelled() and t.exception() is None
         }
         # Before trusting a hard match from probe d, look at the probes nmap would have
         # tried before it. One whose connection the peer closed at once may have met a
@@ -211,8 +269,12 @@ class Detector:
         rerun: dict[tuple[str, str], ProbeResult] = {}
         patient = max(timing.probe_ceiling, timing.probe_wait(rtt, None))
 
+        budget_ends = time.monotonic() + timing.second_look
+
         async def sequential(i: int, probe: Probe, soft_service: Optional[str]) -> ProbeResult:
             key = probe.key
+            if key in done and time.monotonic() > budget_ends:
+                return done[key]  # the second look has had its time: keep what we saw
             if key in suspects or key not in done:
                 if key not in rerun:
                     wait = min(patient, (probe.totalwaitms or 5000) / 1000)

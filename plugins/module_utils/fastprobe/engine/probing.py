@@ -12,7 +12,7 @@ import contextlib
 import errno
 import ssl
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple, Optional
 
 from ..rules.matcher import Matcher, Verdict
@@ -79,13 +79,19 @@ async def run_probe(
     max_reply: int,
     coalesce: float = 0.01,
     tls: Optional[ssl.SSLContext] = None,
+    streams: Optional[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = None,
+    on_sent: Optional[Callable[[], None]] = None,
 ) -> ProbeResult:
-    """Send ``probe`` on a fresh connection and read its reply, matching as it comes."""
+    """Send ``probe`` on a fresh connection (or on ``streams``, a connection just opened
+    to discover the port) and read its reply, matching as it comes."""
     start = time.monotonic()
-    try:
-        reader, writer, _rtt = await open_connection(host, port, connect_timeout, tls)
-    except (OSError, asyncio.TimeoutError, ssl.SSLError) as exc:
-        return ProbeResult(probe, None, b"", False, time.monotonic() - start, _describe(exc))
+    if streams is not None:
+        reader, writer = streams
+    else:
+        try:
+            reader, writer, _rtt = await open_connection(host, port, connect_timeout, tls)
+        except (OSError, asyncio.TimeoutError, ssl.SSLError) as exc:
+            return ProbeResult(probe, None, b"", False, time.monotonic() - start, _describe(exc))
     buf = b""
     soft: Optional[Verdict] = None
     closed = False
@@ -95,6 +101,8 @@ async def run_probe(
         if probe.payload:
             writer.write(probe.payload)
             await writer.drain()
+        if on_sent is not None:
+            on_sent()
         deadline = time.monotonic() + wait
         # a peer that trickles bytes may stretch the wait, but never past twice its length
         limit = deadline + wait

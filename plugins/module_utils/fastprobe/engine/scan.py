@@ -17,7 +17,7 @@ from ..rules.ruleset import RuleSet, load_rules
 from .detect import Detector
 from .limits import Pacer, fit_descriptors
 from .ports import Ports
-from .probing import client_tls_context, close, open_connection
+from .probing import client_tls_context, close, open_connection, run_probe
 from .records import ServiceRecord
 from .targets import Exclusions, Target, iter_targets
 from .timing import PROFILES, Timing
@@ -92,6 +92,7 @@ class Scanner:
         """Records for every target and port, in the order they finish; ``skip`` holds
         (address, port, protocol) already done (``--resume``); ``endpoints`` — open
         (address, port, protocol) found by another tool — replaces targets and ports."""
+        known_open = endpoints is not None
         global_gate = asyncio.Semaphore(self.max_conns)
         window = asyncio.Semaphore(self.max_conns)
         gates: dict[str, _HostGate] = {}
@@ -101,7 +102,15 @@ class Scanner:
         async def one(address: str, target: Target, port: int, proto: str) -> None:
             gate = gates[address]
             try:
-                record = await self._port(address, target, port, proto, gate)
+                try:
+                    record = await self._port(address, target, port, proto, gate, known_open)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # a bug or an odd peer must not lose the port
+                    record = ServiceRecord(
+                        address, port, proto, "error", target=target.name,
+                        error=f"{type(exc).__name__}: {exc}",
+                    )  # fmt: skip
                 if record is not None:
                     await out.put(record)
             finally:
@@ -174,27 +183,55 @@ class Scanner:
             await asyncio.gather(producer, *list(running), return_exceptions=True)
 
     async def _port(
-        self, address: str, target: Target, port: int, proto: str, gate: _HostGate
+        self,
+        address: str,
+        target: Target,
+        port: int,
+        proto: str,
+        gate: _HostGate,
+        known_open: bool = False,
     ) -> Optional[ServiceRecord]:
+        """``known_open``: another tool found the port open, so any other state is news
+        worth a record even when closed ports are not reported."""
         start = time.monotonic()
         name = target.name
         if proto == "udp":
             return await self._udp_port(address, port, name, gate, start)
+        null = None
         async with gate:
             await self.pacer.wait()
-            try:
-                _reader, writer, rtt = await open_connection(
-                    address, port, self.timing.connect_timeout
-                )
-            except ConnectionRefusedError:
-                state = "closed"
-            except (asyncio.TimeoutError, OSError):
-                state = "filtered"
-            else:
+            state = "filtered"
+            for _attempt in range(2):  # a lost SYN on a busy path gets one more chance
+                try:
+                    reader, writer, rtt = await open_connection(
+                        address, port, self.timing.connect_timeout
+                    )
+                except ConnectionRefusedError:
+                    state = "closed"
+                    break
+                except (asyncio.TimeoutError, OSError):
+                    continue
                 state = "open"
-                await close(writer)
+                break
+            if state == "open":
+                # the discovery connection is the NULL probe's: one connect per port saved
+                if self.detector.null is not None and not self.rules.excluded(port, proto):
+                    null = await run_probe(
+                        self.matcher,
+                        self.detector.null,
+                        address,
+                        port,
+                        wait=self.timing.null_wait(rtt),
+                        connect_timeout=self.timing.connect_timeout,
+                        grace=self.timing.grace,
+                        max_reply=self.timing.max_reply,
+                        coalesce=self.timing.coalesce,
+                        streams=(reader, writer),
+                    )
+                else:
+                    await close(writer)
         if state != "open":
-            if not self.report_closed:
+            if not (self.report_closed or known_open):
                 return None
             return ServiceRecord(address, port, proto, state, target=name, elapsed_ms=_ms(start))
         if self.rules.excluded(port, proto):
@@ -203,7 +240,7 @@ class Scanner:
                 address, port, proto, "open", method="excluded", target=name,
                 elapsed_ms=_ms(start),
             )  # fmt: skip
-        det = await self.detector.detect(address, port, rtt, gate)
+        det = await self.detector.detect(address, port, rtt, gate, null)
         return _record(
             address,
             port,

@@ -21,6 +21,9 @@ class Timing(NamedTuple):
     grace: float = 0.05  # after a chunk arrives, wait at least this long for the next
     coalesce: float = 0.01  # data arriving within this of a chunk belongs to its burst
     max_reply: int = 16384  # bytes kept per probe reply (nmap stops reading at 4096+)
+    first_wave: int = 4  # probes sent at once after NULL; the rest after the stagger
+    stagger: float = 0.05  # after the first wave is sent (plus the RTT's share), the rest go
+    second_look: float = 4.0  # seconds a port may spend re-sending doubtful probes
     slow_lane: bool = False  # hold one NULL connection for nmap's own wait, alongside
 
     def null_wait(self, rtt: float) -> float:
@@ -43,6 +46,7 @@ PROFILES = {
         null_ceiling=3.0,
         probe_floor=0.5,
         probe_ceiling=5.0,
+        second_look=15.0,
         slow_lane=True,
     ),
 }
