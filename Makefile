@@ -32,6 +32,8 @@ scan: setup
 bench: setup
 	$(BIN)/python benchmarks/match_bench.py
 	$(BIN)/python benchmarks/silent_port.py
+	$(BIN)/python benchmarks/scale.py
+	$(BIN)/python benchmarks/lab_bench.py
 
 lab: setup
 	$(BIN)/python -m tests.lab --hold 3600
