@@ -64,8 +64,9 @@ def _groups(rule: Rule, m: object) -> tuple[Optional[bytes], ...]:
 class Guard:
     """Finds the first of an ordered list of rules that matches, each bounded in time."""
 
-    def __init__(self, timeout: float = DEFAULT_TIMEOUT) -> None:
-        if timeout <= 0:
+    def __init__(self, timeout: Optional[float] = DEFAULT_TIMEOUT) -> None:
+        """``timeout`` None runs patterns unbounded (benchmarks compare with it)."""
+        if timeout is not None and timeout <= 0:
             raise ValueError("regex timeout must be positive")
         self.timeout = timeout
         self._local = threading.local()
@@ -74,6 +75,8 @@ class Guard:
     def first_match(self, rules: Sequence[Rule], data: bytes) -> Outcome:
         if not rules:
             return Outcome(None, ())
+        if self.timeout is None:
+            return self._unbounded(rules, data)
         if self._can_use_signals():
             return self._inline(rules, data)
         sandbox = getattr(self._local, "sandbox", None)
@@ -91,6 +94,15 @@ class Guard:
         return current in (signal.SIG_DFL, signal.SIG_IGN, None) or getattr(
             current, "_fastprobe_guard", False
         )
+
+    @staticmethod
+    def _unbounded(rules: Sequence[Rule], data: bytes) -> Outcome:
+        for rule in rules:
+            regex = rule.regex
+            m = (regex.match if rule.translation.anchored else regex.search)(data)
+            if m is not None:
+                return Outcome(Found(rule, _groups(rule, m)), ())
+        return Outcome(None, ())
 
     def _inline(self, rules: Sequence[Rule], data: bytes) -> Outcome:
         def on_alarm(signum: int, frame: object) -> None:

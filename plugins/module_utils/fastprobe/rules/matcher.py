@@ -114,7 +114,7 @@ class Matcher:
         use_index: bool = True,
     ) -> None:
         self.rules = rules
-        self.guard = Guard(timeout) if timeout is not None else None
+        self.guard = Guard(timeout)
         self.use_index = use_index
         self._indexes: dict[tuple[str, str], ProbeIndex] = {}
 
@@ -145,18 +145,6 @@ class Matcher:
         for r, p in pairs:
             owner.setdefault(id(r), p)
         rules = [pair[0] for pair in pairs]
-        if self.guard is None:
-            for r in rules:
-                m = (r.regex.match if r.translation.anchored else r.regex.search)(reply)
-                if m is not None:
-                    found = Found(
-                        r,
-                        tuple(
-                            m.group(r.group_index(k)) for k in range(1, r.translation.groups + 1)
-                        ),
-                    )
-                    return MatchResult(verdict_from(found, owner[id(r)]), ())
-            return MatchResult(None, ())
         outcome = self.guard.first_match(rules, reply)
         aborted = tuple(r.location for r in outcome.aborted)
         if outcome.found is None:

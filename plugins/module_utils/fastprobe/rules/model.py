@@ -7,7 +7,7 @@ from bisect import bisect_right
 from typing import NamedTuple, Optional
 
 from .pcre import Translation
-from .templates import FIELD_NAMES, Segment, TemplateError, parse
+from .templates import FIELD_NAMES, Segment, parse
 
 
 class Issue(NamedTuple):
@@ -173,10 +173,6 @@ class Rule:
             self._regex = re.compile(self.translation.source, self.translation.flags)
         return self._regex
 
-    def group_index(self, num: int) -> int | str:
-        names = self.translation.group_names
-        return names[num - 1] if names else num
-
     def segments(self) -> dict[str, tuple[list[Segment], Optional[str]]]:
         """Parsed templates by key (``p`` … ``d``, ``cpe0`` …): segments and any error."""
         if self._segments is None:
@@ -193,11 +189,6 @@ class Rule:
                 name = FIELD_NAMES.get(key, "cpe")
                 out.append(f"{name} template: {err}")
         return out
-
-    def check_templates(self) -> None:
-        errors = self.template_errors()
-        if errors:
-            raise TemplateError("; ".join(errors))
 
     def __repr__(self) -> str:
         kind = "softmatch" if self.soft else "match"

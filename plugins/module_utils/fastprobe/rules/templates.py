@@ -44,10 +44,6 @@ Subst = tuple
 Segment = Union[str, Subst]
 
 
-class TemplateError(ValueError):
-    """A template nmap can never fill (it would leave the field empty on every match)."""
-
-
 _C_SPACE = b" \t\n\v\f\r"
 _TRIM = _C_SPACE + b","
 _NONPRINT = bytes(range(256)).translate(
