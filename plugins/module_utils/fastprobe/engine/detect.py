@@ -105,25 +105,32 @@ class Detector:
                 return inner._replace(tunnel="ssl", tls=await self._certificate(host, port, gate))
         return first
 
+    async def probe(  # type: ignore[no-untyped-def]
+        self, probe: Probe, host: str, port: int, wait: float, tls=None, on_sent=None, streams=None
+    ) -> ProbeResult:
+        """One probe with this scan's timing (``streams``: an already open connection)."""
+        timing = self.timing
+        return await run_probe(
+            self.matcher,
+            probe,
+            host,
+            port,
+            wait=wait,
+            connect_timeout=timing.connect_timeout,
+            grace=timing.grace,
+            max_reply=timing.max_reply,
+            coalesce=timing.coalesce,
+            tls=tls,
+            on_sent=on_sent,
+            streams=streams,
+        )
+
     async def _send(  # type: ignore[no-untyped-def]
         self, probe: Probe, host: str, port: int, gate, wait: float, tls, on_sent=None
     ) -> ProbeResult:
-        timing = self.timing
         async with gate:
             await self.pacer.wait()
-            return await run_probe(
-                self.matcher,
-                probe,
-                host,
-                port,
-                wait=wait,
-                connect_timeout=timing.connect_timeout,
-                grace=timing.grace,
-                max_reply=timing.max_reply,
-                coalesce=timing.coalesce,
-                tls=tls,
-                on_sent=on_sent,
-            )
+            return await self.probe(probe, host, port, wait, tls, on_sent)
 
     async def _certificate(self, host: str, port: int, gate: asyncio.Semaphore) -> Optional[dict]:
         """The tunnel's certificate facts, from one more handshake."""

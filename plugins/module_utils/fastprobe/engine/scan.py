@@ -17,7 +17,7 @@ from ..rules.ruleset import RuleSet, load_rules
 from .detect import Detector
 from .limits import Pacer, fit_descriptors
 from .ports import Ports
-from .probing import client_tls_context, close, open_connection, run_probe
+from .probing import client_tls_context, close, open_connection
 from .records import ServiceRecord
 from .targets import Exclusions, Target, iter_targets
 from .timing import PROFILES, Timing
@@ -216,16 +216,11 @@ class Scanner:
             if state == "open":
                 # the discovery connection is the NULL probe's: one connect per port saved
                 if self.detector.null is not None and not self.rules.excluded(port, proto):
-                    null = await run_probe(
-                        self.matcher,
+                    null = await self.detector.probe(
                         self.detector.null,
                         address,
                         port,
-                        wait=self.timing.null_wait(rtt),
-                        connect_timeout=self.timing.connect_timeout,
-                        grace=self.timing.grace,
-                        max_reply=self.timing.max_reply,
-                        coalesce=self.timing.coalesce,
+                        self.timing.null_wait(rtt),
                         streams=(reader, writer),
                     )
                 else:
