@@ -165,22 +165,9 @@ class Detector:
         soft: Optional[Verdict] = None
         soft_probe: Optional[str] = None
 
-        sent = asyncio.Event()
-        first_wave: list[int] = [0, 0]  # launched, sent
-
-        def one_sent() -> None:
-            first_wave[1] += 1
-            if first_wave[1] >= first_wave[0]:
-                sent.set()
-
-        async def send(probe: Probe, wait: float, wave_one: bool = False) -> ProbeResult:
-            return await self._send(
-                probe, host, port, gate, wait, tls, one_sent if wave_one else None
-            )
-
         if self.null is not None:
             if null is None:
-                null = await send(self.null, timing.null_wait(rtt))
+                null = await self._send(self.null, host, port, gate, timing.null_wait(rtt), tls)
             if null.error and null.error.startswith(CONNECT_FAILED):
                 return Detection(None, "unknown", tunnel, replies, None, null.error)
             if null.hard:
@@ -208,44 +195,57 @@ class Detector:
         # short stagger unless a verdict came first. Known services usually answer the
         # first ones (the port-listed probes), so they cost a handful of connections;
         # silent ports pay the stagger once, not once per probe.
-        budget = [timing.first_wave]
-        state: dict[str, Optional[str]] = {"soft": soft.service if soft else None}
+        budget = timing.first_wave  # probes that may still start before the stagger
+        escalated = False  # the stagger has passed: every eligible probe may start
+        closing = False  # the walk is over: nothing starts any more
+        soft_now: Optional[str] = soft.service if soft else None
+        wave_launched = wave_sent = 0
+        wave_on_wire = asyncio.Event()
 
-        def launch(from_index: int, soft_service: Optional[str]) -> None:
+        def one_sent() -> None:
+            nonlocal wave_sent
+            wave_sent += 1
+            if wave_sent >= wave_launched:
+                wave_on_wire.set()
+
+        async def send(probe: Probe, wait: float, wave_one: bool = False) -> ProbeResult:
+            return await self._send(
+                probe, host, port, gate, wait, tls, one_sent if wave_one else None
+            )
+
+        def launch(from_index: int) -> None:
+            nonlocal budget, wave_launched
             if closing:
                 return
             for p in order[from_index:]:
-                if p.key not in tasks and self._eligible(p, p.key in listed, soft_service):
-                    if budget[0] <= 0:
+                if p.key not in tasks and self._eligible(p, p.key in listed, soft_now):
+                    if budget <= 0:
                         return
-                    budget[0] -= 1
+                    budget -= 1
                     wait = timing.probe_wait(rtt, p.totalwaitms)
-                    wave_one = not escalated
-                    if wave_one:
-                        first_wave[0] += 1
-                    tasks[p.key] = asyncio.ensure_future(send(p, wait, wave_one))
-
-        escalated = False
+                    if not escalated:
+                        wave_launched += 1
+                    tasks[p.key] = asyncio.ensure_future(send(p, wait, not escalated))
 
         async def escalate() -> None:
-            nonlocal escalated
+            nonlocal escalated, budget
             # the stagger counts from when the first wave is on the wire: on a busy scan
             # host, waiting for a free connection is not the service being slow
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(sent.wait(), timing.probe_ceiling)
+                await asyncio.wait_for(wave_on_wire.wait(), timing.probe_ceiling)
             await asyncio.sleep(timing.stagger + rtt * timing.rtt_factor)
             escalated = True
-            budget[0] = len(order)
-            launch(0, state["soft"])
+            budget = len(order)
+            launch(0)
 
         async def speculative(i: int, probe: Probe, soft_service: Optional[str]) -> ProbeResult:
-            state["soft"] = soft_service
+            nonlocal soft_now, budget
+            soft_now = soft_service
             if probe.key not in tasks:  # the walk needs it now: no waiting for the stagger
-                budget[0] = max(budget[0], 1)
-            launch(i, soft_service)
+                budget = max(budget, 1)
+            launch(i)
             return await tasks[probe.key]
 
-        closing = False
         escalation = asyncio.ensure_future(escalate())
         try:
             first = await self._replay(
@@ -284,7 +284,7 @@ class Detector:
                 return done[key]  # the second look has had its time: keep what we saw
             if key in suspects or key not in done:
                 if key not in rerun:
-                    wait = min(patient, (probe.totalwaitms or 5000) / 1000)
+                    wait = min(patient, (probe.totalwaitms or DEFAULT_SERVICEWAITMS) / 1000)
                     rerun[key] = await send(
                         probe,
                         wait if key in suspects else timing.probe_wait(rtt, probe.totalwaitms),

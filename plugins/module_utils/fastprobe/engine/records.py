@@ -36,24 +36,5 @@ class ServiceRecord(NamedTuple):
         return {k: v for k, v in out.items() if v is not None or k in _ALWAYS}
 
 
-_ALWAYS = frozenset(
-    (
-        "address",
-        "port",
-        "protocol",
-        "state",
-        "service",
-        "product",
-        "version",
-        "extrainfo",
-        "hostname",
-        "ostype",
-        "devicetype",
-        "cpe",
-        "tunnel",
-        "method",
-        "probe",
-        "rule",
-        "elapsed_ms",
-    )
-)
+# keys present even when empty: everything but the extras that only some records carry
+_ALWAYS = frozenset(ServiceRecord._fields) - {"target", "replies", "error", "tls"}

@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Container, Iterable
 from typing import Optional
 
+from ..rules.escapes import escape
 from ..rules.matcher import Matcher
 from ..rules.ruleset import RuleSet, load_rules
 from .detect import Detector
@@ -293,8 +294,6 @@ def _record(  # type: ignore[no-untyped-def]
     error=None,
     tls=None,
 ) -> ServiceRecord:
-    from ..rules.escapes import escape
-
     return ServiceRecord(
         address=address,
         port=port,
