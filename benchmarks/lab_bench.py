@@ -21,7 +21,6 @@ from pathlib import Path
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from fastprobe.engine.ports import Ports  # noqa: E402
 from fastprobe.engine.scan import Scanner  # noqa: E402
 from tests.fidelity.capture import parse_xml, run_nmap  # noqa: E402
 from tests.lab import Lab  # noqa: E402
@@ -46,15 +45,7 @@ def main() -> int:
                 theirs[(host, port)] = v
 
         async def ours() -> dict:
-            scanner = Scanner()
-            out = {}
-
-            async def one(host: str) -> None:
-                async for r in scanner.scan([host], Ports(tuple(by_host[host]), ())):
-                    out[(host, r.port)] = r
-
-            await asyncio.gather(*(one(h) for h in by_host))
-            return out
+            return {(r.address, r.port): r async for r in Scanner().scan(endpoints=lab.endpoints())}
 
         start = time.monotonic()
         mine = asyncio.run(ours())

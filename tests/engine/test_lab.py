@@ -65,15 +65,7 @@ def test_engine_agrees_with_nmap_on_the_lab(lab, tmp_path: Path) -> None:  # typ
             theirs[(host, port)] = v
 
     async def ours() -> dict[tuple[str, int], ServiceRecord]:
-        scanner = Scanner()
-        out: dict[tuple[str, int], ServiceRecord] = {}
-
-        async def one(host: str, ports: list[int]) -> None:
-            async for r in scanner.scan([host], Ports(tuple(ports), ())):
-                out[(host, r.port)] = r
-
-        await asyncio.gather(*(one(h, [s.port for s in v]) for h, v in by_host.items()))
-        return out
+        return {(r.address, r.port): r async for r in Scanner().scan(endpoints=lab.endpoints())}
 
     mine = asyncio.run(ours())
     compared, same_version, problems = 0, 0, []

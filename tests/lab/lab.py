@@ -199,6 +199,10 @@ class Lab:
             servers = sorted(self.servers.values(), key=lambda s: order.get(s.name, 1 << 30))
         return [svc for server in servers for svc in server.services]
 
+    def endpoints(self, protocol: str = "tcp") -> list[tuple[str, int, str]]:
+        """(address, port, protocol) of the running services, for ``Scanner.scan``."""
+        return [(s.host, s.port, s.protocol) for s in self.services if s.protocol == protocol]
+
     def service(self, name: str) -> Service:
         """A running service by its name, e.g. ``lab.service("postfix-smtps")``."""
         for svc in self.services:

@@ -26,6 +26,7 @@ from .udp import UdpDetector
 
 DEFAULT_MAX_CONNS = 512
 DEFAULT_MAX_HOST_CONNS = 32
+NO_PORTS = Ports((), ())
 
 
 class _HostGate:
@@ -81,8 +82,8 @@ class Scanner:
 
     async def scan(
         self,
-        targets: Iterable[str],
-        ports: Ports,
+        targets: Iterable[str] = (),
+        ports: Ports = NO_PORTS,
         *,
         input_files: Iterable[str] = (),
         exclude: Optional[Exclusions] = None,
