@@ -3,40 +3,17 @@ services identified and unknown, rate and ETA. Off when stderr is not a terminal
 
 from __future__ import annotations
 
-import ipaddress
 import sys
 import time
 from collections.abc import Iterable
 from typing import Any, Optional
 
-from fastprobe.engine.targets import read_list
+from fastprobe.engine.targets import count, read_list
 
 
 def count_targets(specs: Iterable[str], input_files: Iterable[str] = ()) -> int:
-    """How many addresses the specifications stand for, without walking them."""
-    total = 0
-    for spec in [*specs, *(w for f in input_files for w in read_list(f))]:
-        if "/" in spec:
-            try:
-                total += ipaddress.ip_network(spec, strict=False).num_addresses
-                continue
-            except ValueError:
-                pass
-        parts = spec.split(".")
-        if len(parts) == 4 and any(c in spec for c in "-,*"):
-            size = 1
-            for part in parts:
-                if part == "*":
-                    size *= 256
-                    continue
-                for item in part.split(","):
-                    lo, _dash, hi = item.partition("-")
-                    size_part = (int(hi) - int(lo) + 1) if hi and lo.isdigit() else 1
-                    size *= max(1, size_part)
-            total += size
-        else:
-            total += 1
-    return total
+    """How many targets the specifications (and ``-iL`` files) stand for, unwalked."""
+    return sum(count(s) for s in [*specs, *(w for f in input_files for w in read_list(f))])
 
 
 class ScanProgress:

@@ -7,7 +7,14 @@ import itertools
 import pytest
 
 from fastprobe.engine.ports import PortSpecError, parse_ports, top_ports
-from fastprobe.engine.targets import Exclusions, Target, TargetError, expand, iter_targets
+from fastprobe.engine.targets import (
+    Exclusions,
+    Target,
+    TargetError,
+    count,
+    expand,
+    iter_targets,
+)
 
 
 def addrs(spec: str) -> list[str]:
@@ -62,3 +69,8 @@ def test_bad_port_lists(spec: str) -> None:
 def test_top_ports_come_from_nmap_services() -> None:
     top = top_ports(10)
     assert len(top) == 10 and {22, 80, 443} <= set(top)
+
+
+@pytest.mark.parametrize("spec", ["127.0.0.1", "localhost", "127.0.0.0/22", "127.0,1.0-3.*", "::1"])
+def test_count_agrees_with_expand(spec: str) -> None:
+    assert count(spec) == sum(1 for _ in expand(spec))

@@ -41,6 +41,32 @@ def _octets(part: str, spec: str) -> list[int]:
     return values
 
 
+def _octet_ranges(spec: str) -> Optional[list[list[int]]]:
+    """The four octet lists of an nmap range such as ``10.0.0-1.1,5``, or None."""
+    parts = spec.split(".")
+    if (
+        len(parts) == 4
+        and all(_OCTET_RANGE.fullmatch(p) for p in parts)
+        and not all(p.isdigit() for p in parts)
+    ):
+        return [_octets(p, spec) for p in parts]
+    return None
+
+
+def count(spec: str) -> int:
+    """How many targets ``expand(spec)`` yields, without walking them (for progress)."""
+    spec = spec.strip()
+    if "/" in spec:
+        try:
+            return ipaddress.ip_network(spec, strict=False).num_addresses
+        except ValueError:
+            raise TargetError(f"bad network {spec!r}") from None
+    lists = _octet_ranges(spec)
+    if lists is not None:
+        return len(lists[0]) * len(lists[1]) * len(lists[2]) * len(lists[3])
+    return 1
+
+
 def expand(spec: str) -> Iterator[Target]:
     """The targets one specification stands for, lazily."""
     spec = spec.strip()
@@ -59,13 +85,8 @@ def expand(spec: str) -> Iterator[Target]:
         return
     except ValueError:
         pass
-    parts = spec.split(".")
-    if (
-        len(parts) == 4
-        and all(_OCTET_RANGE.fullmatch(p) for p in parts)
-        and not all(p.isdigit() for p in parts)
-    ):
-        lists = [_octets(p, spec) for p in parts]
+    lists = _octet_ranges(spec)
+    if lists is not None:
         for a in lists[0]:
             for b in lists[1]:
                 for c in lists[2]:
