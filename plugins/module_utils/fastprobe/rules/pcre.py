@@ -77,8 +77,8 @@ T = TypeVar("T")
 
 
 def _must(value: Optional[T], at: int) -> T:
-    """For results the caller already knows exist (an escape in a class is one byte)."""
-    if value is None or (isinstance(value, tuple) and value[0] is None):
+    """For a match the caller already knows exists (its first character was checked)."""
+    if value is None:
         raise PatternError("unexpected pattern syntax", at)
     return value
 
@@ -422,6 +422,12 @@ class _Translator:
             raise PatternError(f"unrecognized escape \\{c}", i)
         return ord(c), j
 
+    def _class_byte(self, i: int) -> tuple[int, int]:
+        b, j = self._byte_escape(i, in_class=True)
+        if b is None:  # only outside a class can an escape be a backreference
+            raise PatternError("unexpected escape in a character class", i)
+        return b, j
+
     def _backref(self, num: int, at: int) -> str:
         if num < 1 or num > self.total_groups:
             raise PatternError(f"reference to non-existent subpattern {num}", at)
@@ -492,7 +498,7 @@ class _Translator:
                 if e == "E":
                     j += 2
                     continue
-                b, j = _must(self._byte_escape(j, in_class=True), j)
+                b, j = self._class_byte(j)
             else:
                 b = ord(c)
                 if b > 0xFF:
@@ -506,7 +512,7 @@ class _Translator:
                         items.append(f"\\x{b:02x}\\x2d")  # a literal '-' then the class
                         j = k
                         continue
-                    hi, k = _must(self._byte_escape(k, in_class=True), k)
+                    hi, k = self._class_byte(k)
                 elif _POSIX_ITEM.match(p, k):
                     items.append(f"\\x{b:02x}\\x2d")
                     j = k
