@@ -110,9 +110,8 @@ async def run_probe(
             remaining = min(deadline, limit) - time.monotonic()
             if remaining <= 0:
                 break
-            try:
-                chunk = await asyncio.wait_for(reader.read(max_reply - len(buf)), remaining)
-            except asyncio.TimeoutError:
+            chunk = await _read(reader, max_reply - len(buf), remaining)
+            if chunk is None:
                 break
             if not chunk:
                 closed = True
@@ -121,9 +120,8 @@ async def run_probe(
             # a reply written in pieces arrives in a burst: take the burst whole, as
             # nmap's slower read loop usually does, before matching it
             while len(buf) < max_reply and time.monotonic() < limit:
-                try:
-                    more = await asyncio.wait_for(reader.read(max_reply - len(buf)), coalesce)
-                except asyncio.TimeoutError:
+                more = await _read(reader, max_reply - len(buf), coalesce)
+                if more is None:
                     break
                 if not more:
                     closed = True
@@ -147,6 +145,14 @@ async def run_probe(
     finally:
         await close(writer)
     return ProbeResult(probe, soft, buf, closed, time.monotonic() - start, error, tuple(aborted))
+
+
+async def _read(reader: asyncio.StreamReader, n: int, timeout: float) -> Optional[bytes]:
+    """Up to ``n`` bytes; ``b""`` when the peer closed, None when ``timeout`` passed."""
+    try:
+        return await asyncio.wait_for(reader.read(n), timeout)
+    except asyncio.TimeoutError:
+        return None
 
 
 def tls_facts(writer: asyncio.StreamWriter) -> Optional[dict]:
