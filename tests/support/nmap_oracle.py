@@ -17,9 +17,10 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import NamedTuple, Optional
 
+from fastprobe.rules.matcher import VERDICT_FIELDS
 from tests.support.scripted import Script, ScriptedServers
 
-FIELDS = ("product", "version", "extrainfo", "hostname", "ostype", "devicetype")
+FIELDS = VERDICT_FIELDS  # the version fields nmap prints, in the matcher's names
 _TRACE = re.compile(
     r"Service scan (hard |soft |)match \(Probe (\S+) matched with (\S+) line (\d+)\): "
     r"127\.0\.0\.1:(\d+) is"
