@@ -153,6 +153,40 @@ def test_tls_is_detected_and_probed_through(nmap_scanner: Scanner, tls_context) 
     assert r.tls["tls_version"] in ("TLSv1.2", "TLSv1.3")
 
 
+def _client_hello() -> bytes:
+    """A real TLS ClientHello, for a probe that makes a TLS server answer."""
+    obj = ssl.create_default_context().wrap_bio(ssl.MemoryBIO(), out := ssl.MemoryBIO())
+    with pytest.raises(ssl.SSLWantReadError):
+        obj.do_handshake()
+    return out.read()
+
+
+def limited_rules() -> str:
+    hello = "".join(f"\\x{b:02x}" for b in _client_hello())
+    return (
+        f"Probe TCP NULL q||\nProbe TCP Hello q|{hello}|\nrarity 1\nmatch ssl m|^\\x16\\x03|\n"
+        + "".join(f"Probe TCP P{i} q|P{i}\\r\\n|\nrarity 1\n" for i in range(30))
+        + "Probe TCP Who q|WHO\\r\\n|\nrarity 1\nmatch thing m|^THING ([\\d.]+)| p/Thing/ v/$1/\n"
+    )
+
+
+def test_a_host_that_limits_connections_per_client(tls_context) -> None:  # type: ignore[no-untyped-def]
+    """Like ngircd behind TLS: beyond two connections at once it says so in plain text,
+    so the TLS handshake fails. The host's cap shrinks and the refused probes are sent
+    again, so the last probe in the walk still gets its answer."""
+    rules = RuleSet([], base=parse_text(limited_rules(), "limited.probes"))
+    script = Script(
+        max_conns=2, starttls=tls_context, replies=((b"WHO", 0.0, b"THING 1.2\r\n"),), hold=3
+    )
+    with ScriptedServers([script]) as s:
+        (r,) = scan(Scanner(rules), s.ports)
+        refused = s.refused[0]
+    assert (r.service, r.product, r.version, r.tunnel, r.probe) == (
+        "thing", "Thing", "1.2", "ssl", "Who"
+    )  # fmt: skip
+    assert refused > 0  # the limit was met: the test exercised the shrinking cap
+
+
 def test_closed_ports_and_bad_names(nmap_scanner: Scanner) -> None:
     scanner = Scanner(nmap_scanner.rules, report_closed=True)
     with ScriptedServers([Script()]) as s:

@@ -29,6 +29,10 @@ class Script(NamedTuple):
     stream: Optional[tuple[bytes, float]] = None  # (chunk, interval): send it forever
     tls: Optional[ssl.SSLContext] = None
     hold: float = 10.0  # keep connections open at most this long
+    # a per-client limit like ngircd's: beyond this many connections at once, say so
+    # in plain text and close (before any TLS handshake, which then fails)
+    max_conns: Optional[int] = None
+    starttls: Optional[ssl.SSLContext] = None  # TLS after the limit check (needs max_conns)
 
 
 class ScriptedServers:
@@ -36,6 +40,9 @@ class ScriptedServers:
         self.scripts = scripts
         self.ports: list[int] = []
         self.requests: list[list[bytes]] = [[] for _ in scripts]
+        self.open_now = [0] * len(scripts)
+        self.most_at_once = [0] * len(scripts)  # connections held at once, at the peak
+        self.refused = [0] * len(scripts)  # connections turned away by max_conns
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._stop: Optional[asyncio.Event] = None
@@ -75,9 +82,18 @@ class ScriptedServers:
 
     def _handler(self, n: int, script: Script):  # type: ignore[no-untyped-def]
         async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            self.open_now[n] += 1
+            self.most_at_once[n] = max(self.most_at_once[n], self.open_now[n])
             try:
                 if script.close_at_once:
                     return
+                if script.max_conns is not None and self.open_now[n] > script.max_conns:
+                    self.refused[n] += 1
+                    writer.write(b"ERROR :Too many connections from your address\r\n")
+                    await writer.drain()
+                    return
+                if script.starttls is not None:
+                    await writer.start_tls(script.starttls)
                 if script.banner:
                     await asyncio.sleep(script.banner_delay)
                     writer.write(script.banner)
@@ -108,6 +124,7 @@ class ScriptedServers:
             except (asyncio.TimeoutError, ConnectionError, ssl.SSLError):
                 pass
             finally:
+                self.open_now[n] -= 1
                 writer.close()
 
         return handle

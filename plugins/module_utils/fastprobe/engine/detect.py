@@ -20,7 +20,7 @@ from typing import NamedTuple, Optional
 
 from ..rules.matcher import Matcher, Verdict
 from ..rules.model import Probe
-from .limits import Pacer
+from .limits import HostGate, Pacer
 from .probing import (
     CONNECT_FAILED,
     ProbeResult,
@@ -73,7 +73,7 @@ class Detector:
         host: str,
         port: int,
         rtt: float,
-        gate: asyncio.Semaphore,
+        gate: HostGate,
         null: Optional[ProbeResult] = None,
     ) -> Detection:
         """``null``: the NULL probe's result when the discovery connection served as it."""
@@ -106,7 +106,7 @@ class Detector:
         return first
 
     async def probe(  # type: ignore[no-untyped-def]
-        self, probe: Probe, host: str, port: int, wait: float, tls=None, on_sent=None, streams=None
+        self, probe: Probe, host: str, port: int, wait: float, tls=None, on_open=None, streams=None
     ) -> ProbeResult:
         """One probe with this scan's timing (``streams``: an already open connection)."""
         timing = self.timing
@@ -121,18 +121,38 @@ class Detector:
             max_reply=timing.max_reply,
             coalesce=timing.coalesce,
             tls=tls,
-            on_sent=on_sent,
+            on_open=on_open,
             streams=streams,
         )
 
     async def _send(  # type: ignore[no-untyped-def]
-        self, probe: Probe, host: str, port: int, gate, wait: float, tls, on_sent=None
+        self, probe: Probe, host: str, port: int, gate: HostGate, wait: float, tls, settled=None
     ) -> ProbeResult:
+        """One probe through the host's gate; ``settled`` is called once its connection
+        is open or has failed."""
+        opened = False
+
+        def on_open() -> None:
+            nonlocal opened
+            opened = True
+            gate.opened()
+            if settled is not None:
+                settled()
+
         async with gate:
             await self.pacer.wait()
-            return await self.probe(probe, host, port, wait, tls, on_sent)
+            try:
+                result = await self.probe(probe, host, port, wait, tls, on_open)
+            finally:
+                if opened:
+                    gate.closed()
+                elif settled is not None:
+                    settled()
+            if _turned_away(result):
+                gate.refused()
+            return result
 
-    async def _certificate(self, host: str, port: int, gate: asyncio.Semaphore) -> Optional[dict]:
+    async def _certificate(self, host: str, port: int, gate: HostGate) -> Optional[dict]:
         """The tunnel's certificate facts, from one more handshake."""
         async with gate:
             await self.pacer.wait()
@@ -155,7 +175,7 @@ class Detector:
         host: str,
         port: int,
         rtt: float,
-        gate: asyncio.Semaphore,
+        gate: HostGate,
         tunnel: Optional[str],
         null: Optional[ProbeResult] = None,
     ) -> Detection:
@@ -166,7 +186,9 @@ class Detector:
         soft_probe: Optional[str] = None
 
         if self.null is not None:
-            if null is None:
+            for _attempt in range(3):  # a NULL turned away is tried again (see resend)
+                if null is not None and not _turned_away(null):
+                    break
                 null = await self._send(self.null, host, port, gate, timing.null_wait(rtt), tls)
             if null.error and null.error.startswith(CONNECT_FAILED):
                 return Detection(None, "unknown", tunnel, replies, None, null.error)
@@ -199,19 +221,27 @@ class Detector:
         escalated = False  # the stagger has passed: every eligible probe may start
         closing = False  # the walk is over: nothing starts any more
         soft_now: Optional[str] = soft.service if soft else None
-        wave_launched = wave_sent = 0
+        wave_launched = wave_settled = 0
         wave_on_wire = asyncio.Event()
 
-        def one_sent() -> None:
-            nonlocal wave_sent
-            wave_sent += 1
-            if wave_sent >= wave_launched:
+        def one_settled() -> None:
+            nonlocal wave_settled
+            wave_settled += 1
+            if wave_settled >= wave_launched:
                 wave_on_wire.set()
 
         async def send(probe: Probe, wait: float, wave_one: bool = False) -> ProbeResult:
-            return await self._send(
-                probe, host, port, gate, wait, tls, one_sent if wave_one else None
-            )
+            settled = one_settled if wave_one else None
+            return await self._send(probe, host, port, gate, wait, tls, settled)
+
+        async def resend(probe: Probe, wait: float) -> ProbeResult:
+            # the second look: a probe turned away again goes back through the gate,
+            # which has shrunk once more
+            for _attempt in range(3):
+                result = await send(probe, wait)
+                if not _turned_away(result):
+                    break
+            return result
 
         def launch(from_index: int) -> None:
             nonlocal budget, wave_launched
@@ -260,40 +290,77 @@ class Detector:
             if t.done() and not t.cancelled() and t.exception() is None
         }
         # Before trusting a hard match from probe d, look at the probes nmap would have
-        # tried before it. One whose connection the peer closed at once may have met a
+        # tried before it. One the host turned away, or closed at once, may have met a
         # limit on connections per client (ngircd, sshd's MaxStartups, vsftpd's
-        # max_per_ip), and one that got no reply in our short wait may have answered
-        # in nmap's longer one (a busy TLS server): walk again with those probes sent
-        # one at a time, as nmap sends them, waiting up to the ceiling.
+        # max_per_ip); one that got no reply in our short wait may have answered in
+        # nmap's longer one. Walk again with those re-sent: the turned-away and the
+        # silent at once (the host's gate has shrunk to what it accepts), the closed one
+        # at a time as the walk reaches them, as nmap sends them.
+        later_match = first.method == "matched"
         decided_at = next((i for i, p in enumerate(order) if p.name == first.probe), len(order))
-        suspects = {
-            p.key
-            for p in order[:decided_at]
-            if p.key in done and _suspect(done[p.key], first.method == "matched")
-        }
+        suspects = {}
+        for p in order[:decided_at]:
+            why = _suspect(done[p.key], later_match) if p.key in done else None
+            if why:
+                suspects[p.key] = why
+        closed = [p for p in order[:decided_at] if suspects.get(p.key) == "closed"]
+        rerun: dict[tuple[str, str], asyncio.Future[ProbeResult]] = {}
+        if closed:
+            # a service that answers everything with one message and a close (prosody's
+            # stream error) is not refusing: if the first such probe, sent again alone,
+            # gets the same, so would the others
+            sample = closed[0]
+            once = asyncio.ensure_future(resend(sample, timing.probe_wait(rtt, sample.totalwaitms)))
+            again = await once
+            before = done[sample.key]
+            if (again.reply, again.closed, again.hard) == (before.reply, before.closed, False):
+                for p in closed:
+                    del suspects[p.key]
+            else:
+                rerun[sample.key] = once
         if not suspects:
             return first
-        rerun: dict[tuple[str, str], ProbeResult] = {}
-        patient = max(timing.probe_ceiling, timing.probe_wait(rtt, None))
-
+        patient = self._patience(rtt, done[order[decided_at].key] if later_match else None)
+        for p in order[:decided_at]:
+            why = suspects.get(p.key)
+            if why in ("turned-away", "impatient"):
+                wait = timing.probe_wait(rtt, p.totalwaitms)
+                if why == "impatient":
+                    wait = min(patient, (p.totalwaitms or DEFAULT_SERVICEWAITMS) / 1000)
+                rerun[p.key] = asyncio.ensure_future(resend(p, wait))
         budget_ends = time.monotonic() + timing.second_look
 
-        async def sequential(i: int, probe: Probe, soft_service: Optional[str]) -> ProbeResult:
+        async def again(i: int, probe: Probe, soft_service: Optional[str]) -> ProbeResult:
             key = probe.key
-            if key in done and time.monotonic() > budget_ends:
-                return done[key]  # the second look has had its time: keep what we saw
-            if key in suspects or key not in done:
-                if key not in rerun:
-                    wait = min(patient, (probe.totalwaitms or DEFAULT_SERVICEWAITMS) / 1000)
-                    rerun[key] = await send(
-                        probe,
-                        wait if key in suspects else timing.probe_wait(rtt, probe.totalwaitms),
-                    )
-                return rerun[key]
-            return done[key]
+            if key not in rerun and (key not in done or key in suspects):
+                if key in done and time.monotonic() > budget_ends:
+                    return done[key]  # the second look has had its time: keep what we saw
+                wait = timing.probe_wait(rtt, probe.totalwaitms)
+                rerun[key] = asyncio.ensure_future(resend(probe, wait))
+            if key not in rerun:
+                return done[key]
+            if key not in done:
+                return await rerun[key]
+            try:
+                remaining = max(0.0, budget_ends - time.monotonic())
+                return await asyncio.wait_for(asyncio.shield(rerun[key]), remaining)
+            except asyncio.TimeoutError:
+                return done[key]
 
-        replies2 = dict(replies)
-        return await self._replay(order, listed, soft, soft_probe, replies2, sequential, tunnel)
+        try:
+            return await self._replay(order, listed, soft, soft_probe, dict(replies), again, tunnel)
+        finally:
+            await cancel_pending(rerun.values())
+
+    def _patience(self, rtt: float, decisive: Optional[ProbeResult]) -> float:
+        """How long a re-sent silent probe waits: a few times as long as the service took
+        to begin its decisive reply, at least twice the usual wait, at most the ceiling."""
+        timing = self.timing
+        ceiling = max(timing.probe_ceiling, timing.probe_wait(rtt, None))
+        if timing.patience is None or decisive is None or decisive.latency is None:
+            return ceiling
+        floor = 2 * timing.probe_wait(rtt, None)
+        return min(ceiling, max(floor, timing.patience * decisive.latency))
 
     async def _replay(  # type: ignore[no-untyped-def]
         self, order, listed, soft, soft_probe, replies, get, tunnel
@@ -325,15 +392,23 @@ def eligible(
     return intensity >= 9 or soft in services[probe.key]
 
 
-def _suspect(result: ProbeResult, later_match: bool) -> bool:
-    """A result that may not be what nmap would have seen (see ``_walk``)."""
+def _turned_away(result: ProbeResult) -> bool:
+    """The connection failed before the probe was sent (connect or TLS handshake) on a
+    port known to be open: the host is refusing, not answering."""
+    return result.error is not None and not result.closed and not result.reply
+
+
+def _suspect(result: ProbeResult, later_match: bool) -> Optional[str]:
+    """Why a result may not be what nmap would have seen (see ``_walk``), or None."""
     if result.hard:
-        return False
-    if result.error and result.error.startswith(CONNECT_FAILED):
-        return True
+        return None
+    if _turned_away(result):
+        return "turned-away"
     if result.closed and result.elapsed < 1.0:
-        return True  # maybe refused
-    return later_match and not result.reply and not result.closed  # maybe too impatient
+        return "closed"  # maybe a refusal that looks like an answer
+    if later_match and not result.reply and not result.closed:
+        return "impatient"
+    return None
 
 
 def elapsed_ms(start: float) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import time
 from typing import Optional
 
@@ -34,6 +35,81 @@ class Pacer:
             if self._next > now:
                 await asyncio.sleep(self._next - now)
             self._next = max(now, self._next) + self.interval
+
+
+class HostGate:
+    """Connections to one address, taken before the global cap (a fixed order: no
+    deadlock). The cap shrinks to what the host was holding when it turns a connection
+    away (ngircd's per-client limit, a full listen backlog) — the probes it refused are
+    re-sent, and would only be refused again at the old width — and grows back one at a
+    time while connections are accepted."""
+
+    def __init__(self, limit: int, global_gate: asyncio.Semaphore) -> None:
+        self.limit = self.ceiling = limit
+        self._credit = 0  # connections accepted since the cap last moved
+        self.glob = global_gate
+        self.active = 0  # slots taken
+        self.established = 0  # connections the host accepted that are open now
+        self.users = 0  # ports of this address being scanned (the scan drops idle gates)
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    async def __aenter__(self) -> None:
+        if self.active < self.limit:
+            self.active += 1
+        else:
+            fut = asyncio.get_running_loop().create_future()
+            self._waiters.append(fut)
+            try:
+                await fut  # woken by _leave, which handed its slot over
+            except BaseException:
+                if fut.done() and not fut.cancelled():
+                    self._leave()  # handed a slot but leaving: pass it on
+                else:
+                    self._waiters.remove(fut)
+                raise
+        try:
+            await self.glob.acquire()
+        except BaseException:
+            self._leave()
+            raise
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.glob.release()
+        self._leave()
+
+    def opened(self) -> None:
+        """The host accepted a connection: after as many in a row as the cap allows,
+        try one more at once (TCP's additive increase), up to the configured cap."""
+        self.established += 1
+        if self.limit >= self.ceiling:
+            return
+        self._credit += 1
+        if self._credit >= self.limit:
+            self._credit = 0
+            self.limit += 1
+            while self.active < self.limit and self._hand_over():
+                self.active += 1
+
+    def closed(self) -> None:
+        self.established -= 1
+
+    def refused(self) -> None:
+        """The host turned a connection away: keep to what it was accepting."""
+        self.limit = max(1, min(self.limit, self.established))
+        self._credit = 0
+
+    def _leave(self) -> None:
+        # the slot goes to the longest waiter, unless the cap has shrunk below it
+        if not (self.active <= self.limit and self._hand_over()):
+            self.active -= 1
+
+    def _hand_over(self) -> bool:
+        while self._waiters:
+            fut = self._waiters.popleft()
+            if not fut.done():
+                fut.set_result(None)
+                return True
+        return False
 
 
 def fit_descriptors(wanted: int) -> int:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import socket
 import ssl
+import struct
 import time
 from collections.abc import Callable, Iterable
 from typing import NamedTuple, Optional
@@ -20,6 +22,8 @@ from ..rules.model import Probe
 from .x509 import CertError, cert_facts
 
 CONNECT_FAILED = "connect-failed"
+_TCP_INFO = getattr(socket, "TCP_INFO", None)  # Linux
+_TCPI_RTT_OFFSET = 68  # after 8 one-byte fields and 15 u32s (linux/tcp.h)
 
 
 class ProbeResult(NamedTuple):
@@ -30,6 +34,7 @@ class ProbeResult(NamedTuple):
     elapsed: float  # seconds from connect to the end of this probe
     error: Optional[str] = None  # CONNECT_FAILED, or a socket/TLS error text
     aborted: tuple[str, ...] = ()  # rules whose regex ran out of time
+    latency: Optional[float] = None  # seconds from sending to the reply's first byte
 
     @property
     def hard(self) -> bool:
@@ -52,16 +57,39 @@ def client_tls_context() -> ssl.SSLContext:
 async def open_connection(
     host: str, port: int, timeout: float, tls: Optional[ssl.SSLContext] = None
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, float]:
-    """Connect (and handshake); returns the streams and the connect time in seconds."""
+    """Connect (and handshake); returns the streams and the round-trip time in seconds:
+    the kernel's measure where it has one, since the clock around the connect also
+    counts the time this busy event loop took to notice it."""
     start = time.monotonic()
     reader, writer = await asyncio.wait_for(
         asyncio.open_connection(host, port, ssl=tls, server_hostname=None if tls is None else ""),
         timeout,
     )
-    return reader, writer, time.monotonic() - start
+    elapsed = time.monotonic() - start
+    kernel = _kernel_rtt(writer.get_extra_info("socket"))
+    return reader, writer, elapsed if kernel is None else min(elapsed, kernel)
+
+
+def _kernel_rtt(sock: Optional[socket.socket]) -> Optional[float]:
+    """The smoothed RTT from Linux's ``struct tcp_info`` (``tcpi_rtt``, microseconds)."""
+    if sock is None or _TCP_INFO is None:
+        return None
+    try:
+        info = sock.getsockopt(socket.IPPROTO_TCP, _TCP_INFO, 104)
+    except OSError:
+        return None
+    if len(info) < _TCPI_RTT_OFFSET + 4:
+        return None
+    (rtt_us,) = struct.unpack_from("I", info, _TCPI_RTT_OFFSET)
+    return rtt_us / 1e6 if rtt_us else None
 
 
 async def close(writer: asyncio.StreamWriter) -> None:
+    if writer.get_extra_info("ssl_object") is not None:
+        # a prober has nothing to say in a TLS shutdown, and a peer that never answers
+        # close_notify would hold the socket for seconds
+        writer.transport.abort()
+        return
     writer.close()
     with contextlib.suppress(asyncio.TimeoutError, OSError, ssl.SSLError):
         await asyncio.wait_for(writer.wait_closed(), 1.0)
@@ -80,7 +108,7 @@ async def run_probe(
     coalesce: float = 0.01,
     tls: Optional[ssl.SSLContext] = None,
     streams: Optional[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = None,
-    on_sent: Optional[Callable[[], None]] = None,
+    on_open: Optional[Callable[[], None]] = None,
 ) -> ProbeResult:
     """Send ``probe`` on a fresh connection (or on ``streams``, a connection just opened
     to discover the port) and read its reply, matching as it comes."""
@@ -92,7 +120,10 @@ async def run_probe(
             reader, writer, _rtt = await open_connection(host, port, connect_timeout, tls)
         except (OSError, asyncio.TimeoutError, ssl.SSLError) as exc:
             return ProbeResult(probe, None, b"", False, time.monotonic() - start, _describe(exc))
+    if on_open is not None:
+        on_open()
     buf = b""
+    latency: Optional[float] = None
     soft: Optional[Verdict] = None
     closed = False
     aborted: list[str] = []
@@ -101,9 +132,8 @@ async def run_probe(
         if probe.payload:
             writer.write(probe.payload)
             await writer.drain()
-        if on_sent is not None:
-            on_sent()
-        deadline = time.monotonic() + wait
+        sent = time.monotonic()
+        deadline = sent + wait
         # a peer that trickles bytes may stretch the wait, but never past twice its length
         limit = deadline + wait
         while len(buf) < max_reply:
@@ -116,6 +146,8 @@ async def run_probe(
             if not chunk:
                 closed = True
                 break
+            if latency is None:
+                latency = time.monotonic() - sent
             buf += chunk
             # a reply written in pieces arrives in a burst: take the burst whole, as
             # nmap's slower read loop usually does, before matching it
@@ -132,7 +164,7 @@ async def run_probe(
             v = result.verdict
             if v is not None and not v.soft:
                 return ProbeResult(
-                    probe, v, buf, False, time.monotonic() - start, None, tuple(aborted)
+                    probe, v, buf, False, time.monotonic() - start, None, tuple(aborted), latency
                 )
             if v is not None and soft is None:
                 soft = v
@@ -144,7 +176,8 @@ async def run_probe(
         error = _describe(exc)
     finally:
         await close(writer)
-    return ProbeResult(probe, soft, buf, closed, time.monotonic() - start, error, tuple(aborted))
+    elapsed = time.monotonic() - start
+    return ProbeResult(probe, soft, buf, closed, elapsed, error, tuple(aborted), latency)
 
 
 async def _read(reader: asyncio.StreamReader, n: int, timeout: float) -> Optional[bytes]:

@@ -16,7 +16,7 @@ from ..rules.escapes import escape
 from ..rules.matcher import Matcher
 from ..rules.ruleset import RuleSet, load_rules
 from .detect import Detector
-from .limits import Pacer, fit_descriptors
+from .limits import HostGate, Pacer, fit_descriptors
 from .ports import Ports
 from .probing import client_tls_context, close, open_connection
 from .records import ServiceRecord
@@ -27,27 +27,6 @@ from .udp import UdpDetector
 DEFAULT_MAX_CONNS = 512
 DEFAULT_MAX_HOST_CONNS = 32
 NO_PORTS = Ports((), ())
-
-
-class _HostGate:
-    """Per-host connection cap, taken before the global one (a fixed order: no deadlock)."""
-
-    def __init__(self, host_limit: int, global_gate: asyncio.Semaphore) -> None:
-        self.host = asyncio.Semaphore(host_limit)
-        self.glob = global_gate
-        self.users = 0
-
-    async def __aenter__(self) -> None:
-        await self.host.acquire()
-        try:
-            await self.glob.acquire()
-        except BaseException:
-            self.host.release()
-            raise
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.glob.release()
-        self.host.release()
 
 
 class Scanner:
@@ -97,7 +76,7 @@ class Scanner:
         known_open = endpoints is not None
         global_gate = asyncio.Semaphore(self.max_conns)
         window = asyncio.Semaphore(self.max_conns)
-        gates: dict[str, _HostGate] = {}
+        gates: dict[str, HostGate] = {}
         out: asyncio.Queue[Optional[ServiceRecord]] = asyncio.Queue()
         running: set[asyncio.Task[None]] = set()
 
@@ -129,7 +108,7 @@ class Scanner:
             await window.acquire()
             gate = gates.get(address)
             if gate is None:
-                gate = gates[address] = _HostGate(self.max_host_conns, global_gate)
+                gate = gates[address] = HostGate(self.max_host_conns, global_gate)
             gate.users += 1
             task = asyncio.ensure_future(one(address, target, port, proto))
             running.add(task)
@@ -190,7 +169,7 @@ class Scanner:
         target: Target,
         port: int,
         proto: str,
-        gate: _HostGate,
+        gate: HostGate,
         known_open: bool = False,
     ) -> Optional[ServiceRecord]:
         """``known_open``: another tool found the port open, so any other state is news
@@ -255,7 +234,7 @@ class Scanner:
         )
 
     async def _udp_port(
-        self, address: str, port: int, name: Optional[str], gate: _HostGate, start: float
+        self, address: str, port: int, name: Optional[str], gate: HostGate, start: float
     ) -> Optional[ServiceRecord]:
         if self.rules.excluded(port, "udp"):
             return ServiceRecord(

@@ -8,7 +8,7 @@ for nmap's own NULL wait (6 s) for ports the walk leaves unknown or soft-matched
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 
 class Timing(NamedTuple):
@@ -24,6 +24,10 @@ class Timing(NamedTuple):
     first_wave: int = 4  # probes sent at once after NULL; the rest after the stagger
     stagger: float = 0.05  # after the first wave is sent (plus the RTT's share), the rest go
     second_look: float = 4.0  # seconds a port may spend re-sending doubtful probes
+    # a probe re-sent because it was silent where a later one matched waits this many
+    # times the decisive reply's latency (at least twice probe_wait, at most the
+    # ceiling); None: always the ceiling
+    patience: Optional[float] = 4.0
     slow_lane: bool = False  # hold one NULL connection for nmap's own wait, alongside
 
     def null_wait(self, rtt: float) -> float:
@@ -47,6 +51,7 @@ PROFILES = {
         probe_floor=0.5,
         probe_ceiling=5.0,
         second_look=15.0,
+        patience=None,
         slow_lane=True,
     ),
 }
