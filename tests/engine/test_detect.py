@@ -245,3 +245,39 @@ def test_thorough_slow_lane_catches_a_late_banner(nmap_rules: RuleSet) -> None:
     assert fast.method == "unknown"
     assert (thorough.service, thorough.method, thorough.probe) == ("ssh", "matched", "NULL")
     assert took < 15
+
+
+def test_a_port_that_resets_idle_connections_is_tcpwrapped_when_thorough(
+    nmap_rules: RuleSet,
+) -> None:
+    """monit resets a connection that says nothing for 0.5 s. nmap's NULL probe sees
+    that reset within tcpwrappedms and calls the port tcpwrapped, whatever GetRequest
+    would have said; the thorough profile's slow lane sees it too. The fast profile's
+    NULL wait is shorter, so it names the service from a later probe."""
+    monit_like = Script(
+        replies=(
+            (
+                b"GET / ",
+                0.0,
+                b"HTTP/1.0 401 Unauthorized\r\nDate: Mon, 23 Nov 2026 10:00:00 GMT\r\n"
+                b"Server: monit 5.33.0\r\n\r\n",
+            ),
+        ),
+        idle_reset=0.5,
+    )
+    with ScriptedServers([monit_like]) as s:
+        (fast,) = scan(Scanner(nmap_rules), s.ports)
+        (thorough,) = scan(Scanner(nmap_rules, profile="thorough"), s.ports)
+    assert (fast.service, fast.product, fast.probe) == ("http", "monit httpd", "GetRequest")
+    assert (thorough.service, thorough.method) == ("tcpwrapped", "tcpwrapped")
+
+
+def test_every_probe_closed_without_a_word_is_tcpwrapped(nmap_rules: RuleSet) -> None:
+    """nmap's tcpwrap_possible: a NULL connection closed after tcpwrappedms (3 s) is not
+    tcpwrapped by itself, but if every later probe's connection is closed with nothing
+    said as well, nmap ends with tcpwrapped. Seen by the thorough profile, whose NULL
+    wait reaches past tcpwrappedms."""
+    script = Script(idle_reset=3.3, reset_on_data=True)
+    with ScriptedServers([script]) as s:
+        (r,) = scan(Scanner(nmap_rules, profile="thorough"), s.ports)
+    assert (r.service, r.method) == ("tcpwrapped", "tcpwrapped")

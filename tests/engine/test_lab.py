@@ -27,10 +27,7 @@ pytestmark = pytest.mark.lab
 CAPTURES = os.path.join(os.path.dirname(__file__), "..", "data", "fidelity", "captures.json")
 
 # id -> why fastprobe may differ from nmap there (kept short, and fixed when we can)
-KNOWN = {
-    "ngircd-ircs": "ngircd refuses a sixth connection from one address; through TLS the "
-    "sequential retry does not yet recover from it",
-}
+KNOWN: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")

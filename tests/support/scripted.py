@@ -33,6 +33,7 @@ class Script(NamedTuple):
     # in plain text and close (before any TLS handshake, which then fails)
     max_conns: Optional[int] = None
     starttls: Optional[ssl.SSLContext] = None  # TLS after the limit check (needs max_conns)
+    idle_reset: Optional[float] = None  # reset a connection silent this long (like monit)
 
 
 class ScriptedServers:
@@ -107,12 +108,18 @@ class ScriptedServers:
                         await writer.drain()
                         await asyncio.sleep(interval)
                     return
-                data = await asyncio.wait_for(reader.read(4096), script.hold)
+                try:
+                    data = await asyncio.wait_for(
+                        reader.read(4096), script.idle_reset or script.hold
+                    )
+                except asyncio.TimeoutError:
+                    if script.idle_reset is None:
+                        raise
+                    _reset(writer)
+                    return
                 self.requests[n].append(data)
                 if script.reset_on_data:
-                    sock = writer.get_extra_info("socket")
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                    writer.transport.abort()
+                    _reset(writer)
                     return
                 for prefix, delay, reply in script.replies:
                     if data.startswith(prefix):
@@ -128,6 +135,12 @@ class ScriptedServers:
                 writer.close()
 
         return handle
+
+
+def _reset(writer: asyncio.StreamWriter) -> None:
+    sock = writer.get_extra_info("socket")
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
 
 
 class ThreadedTlsServer:

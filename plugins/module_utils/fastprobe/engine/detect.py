@@ -44,6 +44,7 @@ class Detection(NamedTuple):
     probe: Optional[str] = None  # the probe whose reply decided
     error: Optional[str] = None
     tls: Optional[dict] = None  # certificate facts of the TLS tunnel
+    all_closed: bool = False  # unknown, and every probe after NULL was closed unanswered
 
 
 class Detector:
@@ -85,10 +86,8 @@ class Detector:
             slow = asyncio.ensure_future(self._send(self.null, host, port, gate, wait, None))
         try:
             first = await self._walk(host, port, rtt, gate, None, null)
-            if slow is not None and first.method in ("softmatched", "unknown") and not first.error:
-                late = await slow
-                if late.hard:  # NULL comes first in nmap's order: its match decides
-                    first = Detection(late.verdict, "matched", None, first.replies, "NULL")
+            if slow is not None and not first.error and first.probe != "NULL":
+                first = await self._slow_lane(slow, first)
         finally:
             if slow is not None:
                 await cancel_pending([slow])
@@ -103,6 +102,27 @@ class Detector:
             inner = await self._walk(host, port, rtt, gate, "ssl")
             if inner.error is None:
                 return inner._replace(tunnel="ssl", tls=await self._certificate(host, port, gate))
+        return first
+
+    async def _slow_lane(self, slow: asyncio.Future[ProbeResult], first: Detection) -> Detection:
+        """What nmap's NULL wait would add to the walk's verdict: a late banner that
+        hard-matches, or a close with nothing said — within ``tcpwrappedms`` (monit resets
+        an idle connection after 0.5 s) nmap calls that tcpwrapped whatever later probes
+        say, and later too if every probe was closed unanswered. After a hard match
+        only the first case needs waiting for."""
+        wrapped_ms = self.null.tcpwrappedms if self.null is not None else None
+        wrapped_s = (wrapped_ms or DEFAULT_TCPWRAPPEDMS) / 1000
+        if first.method == "matched":
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(slow), wrapped_s)
+            if not slow.done():
+                return first
+        late = await slow
+        unanswered = late.closed and not late.reply
+        if unanswered and (late.elapsed < wrapped_s or first.all_closed):
+            return Detection(None, "tcpwrapped", None, first.replies)
+        if late.hard and first.method != "matched":
+            return Detection(late.verdict, "matched", None, first.replies, "NULL")
         return first
 
     async def probe(  # type: ignore[no-untyped-def]
@@ -184,6 +204,7 @@ class Detector:
         replies: dict[str, bytes] = {}
         soft: Optional[Verdict] = None
         soft_probe: Optional[str] = None
+        wrapped = False  # the NULL probe's connection closed with nothing said
 
         if self.null is not None:
             for _attempt in range(3):  # a NULL turned away is tried again (see resend)
@@ -206,6 +227,7 @@ class Detector:
                 replies["NULL"] = null.reply
             soft = null.verdict
             soft_probe = "NULL"
+            wrapped = null.closed and not null.reply
 
         listed_ports = (lambda p: port in p.sslports) if tunnel else (lambda p: port in p.ports)
         order = [p for p in self.tcp_probes if listed_ports(p)]
@@ -279,7 +301,7 @@ class Detector:
         escalation = asyncio.ensure_future(escalate())
         try:
             first = await self._replay(
-                order, listed, soft, soft_probe, replies, speculative, tunnel
+                order, listed, soft, soft_probe, replies, speculative, tunnel, wrapped
             )
         finally:
             closing = True  # no probe starts after this, whatever a late wakeup does
@@ -348,7 +370,9 @@ class Detector:
                 return done[key]
 
         try:
-            return await self._replay(order, listed, soft, soft_probe, dict(replies), again, tunnel)
+            return await self._replay(
+                order, listed, soft, soft_probe, dict(replies), again, tunnel, wrapped
+            )
         finally:
             await cancel_pending(rerun.values())
 
@@ -363,22 +387,28 @@ class Detector:
         return min(ceiling, max(floor, timing.patience * decisive.latency))
 
     async def _replay(  # type: ignore[no-untyped-def]
-        self, order, listed, soft, soft_probe, replies, get, tunnel
+        self, order, listed, soft, soft_probe, replies, get, tunnel, wrapped
     ) -> Detection:
-        """nmap's walk over the probes, with each probe's result from ``get``."""
+        """nmap's walk over the probes, with each probe's result from ``get``. ``wrapped``:
+        the NULL probe's connection was closed with nothing said; if every probe's is,
+        nmap calls the port tcpwrapped at the end (its ``tcpwrap_possible``)."""
+        all_closed = True
         for i, probe in enumerate(order):
             if not self._eligible(probe, probe.key in listed, soft.service if soft else None):
                 continue
             result = await get(i, probe, soft.service if soft else None)
             if result.hard:
                 return Detection(result.verdict, "matched", tunnel, replies, probe.name)
+            all_closed = all_closed and result.closed and not result.reply
             if result.reply:
                 replies[probe.name] = result.reply
             if result.verdict is not None and soft is None:
                 soft, soft_probe = result.verdict, probe.name
         if soft is not None:
             return Detection(soft, "softmatched", tunnel, replies, soft_probe)
-        return Detection(None, "unknown", tunnel, replies)
+        if wrapped and all_closed and tunnel is None:
+            return Detection(None, "tcpwrapped", tunnel, replies)
+        return Detection(None, "unknown", tunnel, replies, all_closed=all_closed)
 
 
 def eligible(
