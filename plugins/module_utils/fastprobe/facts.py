@@ -1,0 +1,189 @@
+"""Service records as inventory facts: one file per host, what counts as a change, what
+a host is expected to run, and which scan host scans which target.
+
+Shared by the Ansible plugins (controller side) and the Nornir task; stdlib only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import zlib
+from typing import Any, Iterable, Optional
+
+RESULTS_FORMAT = 1
+# fields that change from run to run without the service changing: kept out of the
+# files (so they diff only on real changes) and out of the comparison
+VOLATILE = ("elapsed_ms",)
+# what makes two records the same service, for "changed"
+IDENTITY = ("protocol", "port", "state", "service", "product", "version", "extrainfo", "tunnel")
+_HOST_FILE = re.compile(r"^[^/\\\x00]+\.json$")
+
+
+class ExpectError(ValueError):
+    """An expectation that cannot be read (the message names it)."""
+
+
+def stable(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records without volatile fields, ordered by protocol, port and address: the same
+    scan gives the same list, byte for byte once dumped."""
+    out = [{k: v for k, v in r.items() if k not in VOLATILE} for r in records]
+    out.sort(key=lambda r: (r.get("protocol", ""), r.get("port", 0), r.get("address", "")))
+    return out
+
+
+def service_set(records: Iterable[dict[str, Any]]) -> list[tuple]:
+    """What a host runs, for deciding whether anything changed."""
+    keys = {tuple(_hashable(r.get(k)) for k in IDENTITY + ("cpe",)) for r in records}
+    return sorted(keys, key=repr)
+
+
+def _hashable(v: Any) -> Any:
+    return tuple(v) if isinstance(v, list) else v
+
+
+def document(host: str, records: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    return {"format": RESULTS_FORMAT, "host": host, "services": stable(records)}
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def host_file(results_dir: str, host: str) -> str:
+    name = host + ".json"
+    if not _HOST_FILE.match(name) or host in (".", ".."):
+        raise ValueError(f"host name {host!r} cannot be a results file name")
+    return os.path.join(results_dir, name)
+
+
+def read_host(results_dir: str, host: str) -> Optional[list[dict[str, Any]]]:
+    """The services a host had in the results directory, or None if it has no file."""
+    path = host_file(results_dir, host)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = json.load(fh)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: not a fastprobe results file ({exc})") from exc
+    return _services_of(doc, path)
+
+
+def read_dir(results_dir: str) -> dict[str, list[dict[str, Any]]]:
+    """Every host's services in a results directory, by host name."""
+    out = {}
+    for name in sorted(os.listdir(results_dir)):
+        if not name.endswith(".json"):
+            continue
+        path = os.path.join(results_dir, name)
+        try:
+            with open(path, encoding="utf-8") as fh:
+                doc = json.load(fh)
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{path}: not a fastprobe results file ({exc})") from exc
+        host = doc.get("host") if isinstance(doc, dict) else None
+        if not isinstance(host, str) or not host:
+            raise ValueError(f"{path}: not a fastprobe results file (no host)")
+        out[host] = _services_of(doc, path)
+    return out
+
+
+def _services_of(doc: Any, path: str) -> list[dict[str, Any]]:
+    if not isinstance(doc, dict) or not isinstance(doc.get("services"), list):
+        raise ValueError(f"{path}: not a fastprobe results file (no services list)")
+    if doc.get("format", RESULTS_FORMAT) > RESULTS_FORMAT:
+        raise ValueError(f"{path}: written by a newer fastprobe (format {doc['format']})")
+    return doc["services"]
+
+
+def write_host(results_dir: str, host: str, records: Iterable[dict[str, Any]]) -> bool:
+    """Write a host's file; True when its content changed. Written whole to a temporary
+    file first, so a reader never sees half a file."""
+    path = host_file(results_dir, host)
+    text = dumps(document(host, records))
+    try:
+        with open(path, encoding="utf-8") as fh:
+            if fh.read() == text:
+                return False
+    except FileNotFoundError:
+        pass
+    os.makedirs(results_dir, exist_ok=True)
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+    return True
+
+
+def diff_text(records: Optional[Iterable[dict[str, Any]]]) -> str:
+    """One line per service, for Ansible's --diff."""
+    if records is None:
+        return ""
+    lines = []
+    for r in stable(records):
+        what = " ".join(str(r[k]) for k in ("service", "product", "version") if r.get(k))
+        tunnel = f" ({r['tunnel']})" if r.get("tunnel") else ""
+        lines.append(
+            f"{r.get('address', '')} {r.get('port')}/{r.get('protocol')} "
+            f"{r.get('state')} {what or '-'}{tunnel}"
+        )
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+# --- expectations -------------------------------------------------------------------
+
+_EXPECT = re.compile(r"^(\d{1,5})(?:/(tcp|udp))?/(.+)$", re.IGNORECASE)
+
+
+def parse_expect(items: Iterable[Any], where: str) -> list[tuple[int, str, str]]:
+    """``PORT[/PROTOCOL]/NAME`` entries (``22/ssh``, ``443/nginx``, ``53/udp/domain``):
+    NAME is a service name or a product, compared without regard to case."""
+    out = []
+    if isinstance(items, (str, bytes)) or not isinstance(items, (list, tuple)):
+        raise ExpectError(f"{where}: expected a list of PORT[/PROTOCOL]/NAME, not {items!r}")
+    for item in items:
+        m = _EXPECT.match(str(item).strip())
+        if not m or not 0 < int(m.group(1)) < 65536:
+            raise ExpectError(
+                f"{where}: {item!r} is not PORT[/PROTOCOL]/NAME (e.g. 22/ssh, 53/udp/domain)"
+            )
+        out.append((int(m.group(1)), (m.group(2) or "tcp").lower(), m.group(3).lower()))
+    return out
+
+
+def check(expected: list[tuple[int, str, str]], records: Iterable[dict[str, Any]]) -> dict:
+    """What is missing (expected, not seen open with that name) and what is unexpected
+    (open on a port no expectation names)."""
+    open_ = [r for r in records if r.get("state") == "open"]
+    missing = []
+    for port, proto, name in expected:
+        if not any(
+            r.get("port") == port
+            and r.get("protocol") == proto
+            and name in (str(r.get("service") or "").lower(), str(r.get("product") or "").lower())
+            for r in open_
+        ):
+            missing.append(f"{port}/{proto}/{name}")
+    ports = {(port, proto) for port, proto, _ in expected}
+    unexpected = sorted(
+        {
+            f"{r['port']}/{r['protocol']}/{r.get('service') or 'unknown'}"
+            for r in open_
+            if (r.get("port"), r.get("protocol")) not in ports
+        }
+    )
+    return {"missing": missing, "unexpected": unexpected}
+
+
+# --- sharding -----------------------------------------------------------------------
+
+
+def shard_of(name: str, scanners: list[str]) -> str:
+    """The scan host for a target: a hash of its name, so a target keeps its scan host
+    while other targets come and go."""
+    ordered = sorted(set(scanners))
+    if not ordered:
+        raise ValueError("no scan hosts to shard across")
+    return ordered[zlib.crc32(name.encode("utf-8")) % len(ordered)]
