@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import zlib
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any, Optional
 
 RESULTS_FORMAT = 1
 # fields that change from run to run without the service changing: kept out of the
@@ -35,7 +35,7 @@ def stable(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def service_set(records: Iterable[dict[str, Any]]) -> list[tuple]:
     """What a host runs, for deciding whether anything changed."""
-    keys = {tuple(_hashable(r.get(k)) for k in IDENTITY + ("cpe",)) for r in records}
+    keys = {tuple(_hashable(r.get(k)) for k in (*IDENTITY, "cpe")) for r in records}
     return sorted(keys, key=repr)
 
 
@@ -180,10 +180,11 @@ def check(expected: list[tuple[int, str, str]], records: Iterable[dict[str, Any]
 # --- sharding -----------------------------------------------------------------------
 
 
-def shard_of(name: str, scanners: list[str]) -> str:
-    """The scan host for a target: a hash of its name, so a target keeps its scan host
-    while other targets come and go."""
+def shards(keys: Iterable[str], scanners: Iterable[str]) -> dict[str, str]:
+    """The scan host of each target: targets in name order dealt out to the scan hosts
+    in name order, so every scan host gets as many as the others, give or take one,
+    and the same inventory gives the same shares."""
     ordered = sorted(set(scanners))
     if not ordered:
         raise ValueError("no scan hosts to shard across")
-    return ordered[zlib.crc32(name.encode("utf-8")) % len(ordered)]
+    return {key: ordered[i % len(ordered)] for i, key in enumerate(sorted(set(keys)))}

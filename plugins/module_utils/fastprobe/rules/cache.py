@@ -1,8 +1,10 @@
 """A disk cache of parsed probe files, so a warm start skips parsing and translation.
 
 Entries are keyed by the file's path, size and modification time, the fastprobe
-version and the Python version (translations differ before and after 3.11). A cache
-that cannot be read or written is ignored: scan hosts may have read-only homes.
+version, the Python version (translations differ before and after 3.11) and the name
+the code is imported under (``fastprobe`` as a package, or the collection's module_utils
+inside an Ansible module: a pickle names the classes' module). A cache that cannot be
+read or written is ignored: scan hosts may have read-only homes.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ def _key(path: str, display: str, lenient: bool) -> Optional[str]:
             _FORMAT,
             __version__,
             sys.version_info[:2],
+            ProbeFile.__module__,
             os.path.realpath(path),
             display,
             st.st_size,
@@ -69,7 +72,10 @@ def cached(path: str, display: str, lenient: bool, load: Callable[[], ProbeFile]
             result = pickle.load(fh)
         if isinstance(result, ProbeFile):
             return result
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
+    except (
+        OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError,
+        ImportError,
+    ):  # fmt: skip
         pass
     finally:
         if collecting:

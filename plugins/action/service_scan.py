@@ -1,0 +1,235 @@
+# Copyright: fastprobe developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The controller's half of service_scan: targets from the inventory, a shard per scan
+host, overlay rules from the controller's checkout; then records per inventory host,
+result files, expectations and diffs. The scan itself runs in the module."""
+
+from __future__ import annotations
+
+import glob
+import ipaddress
+import os
+from typing import Optional
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe import facts
+from ansible_collections.fastprobe.scanner.plugins.modules.service_scan import (
+    ARGUMENT_SPEC,
+    NMAP_ENGINE_MISSING,
+)
+
+COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# options the action plugin consumes; the rest go to the module
+CONTROLLER_ONLY = ("rules", "project_rules", "scanners", "shard", "results_dir", "expect",
+                   "fail_on_mismatch")  # fmt: skip
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _VALID_ARGS = frozenset(ARGUMENT_SPEC)
+
+    def run(self, tmp: Optional[str] = None, task_vars: Optional[dict] = None) -> dict:
+        task_vars = task_vars or {}
+        result = super().run(tmp, task_vars)
+        del tmp
+        _valid, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        if args["engine"] == "nmap":
+            raise AnsibleActionFail(NMAP_ENGINE_MISSING)
+        if args["rules_content"]:
+            raise AnsibleActionFail(
+                "rules_content: filled in from rules and project_rules; give rules instead"
+            )
+        # relative paths are the playbook's (or role's), as for other controller files
+        args["rules"] = [self._loader.path_dwim(p) for p in args["rules"]]
+        if args["results_dir"]:
+            args["results_dir"] = self._loader.path_dwim(args["results_dir"])
+        inventory = Inventory(task_vars)
+        wanted = inventory.expand(args["targets"])
+        expected = inventory.expectations(args["expect"])
+        me = task_vars.get("inventory_hostname", "localhost")
+        if args["shard"] and not self._task.run_once:
+            scanners = args["scanners"] or task_vars.get("ansible_play_hosts_all") or [me]
+            if me not in scanners:
+                raise AnsibleActionFail(f"scanners: {me} runs this task but is not listed")
+            share = facts.shards((t.key for t in wanted), scanners)
+            wanted = [t for t in wanted if share[t.key] == me]
+
+        result.update(changed=False, records=[], hosts={}, changed_hosts=[], mismatches={})
+        if not wanted:
+            result["summary"] = {"targets": 0, "open": 0, "identified": 0, "unknown": 0}
+            result["msg"] = "no targets in this scan host's share"
+            return result
+
+        module_args = {k: v for k, v in args.items() if k not in CONTROLLER_ONLY}
+        module_args["targets"] = sorted({t.spec for t in wanted})
+        module_args["rules_content"] = read_rules(args["rules"], args["project_rules"])
+        scanned = self._execute_module(
+            module_name="fastprobe.scanner.service_scan",
+            module_args=module_args,
+            task_vars=task_vars,
+        )
+        records = scanned.get("records") or []
+        result.update(records=records, summary=scanned.get("summary", {}))
+        # whatever happened, what was found is kept and reported per host
+        by_host = inventory.assign(records, wanted)
+        result["hosts"] = {h: facts.stable(rs) for h, rs in sorted(by_host.items())}
+        self._compare(result, by_host, args, expected)
+        if scanned.get("failed"):
+            result["failed"] = True
+            result["msg"] = scanned.get("msg", "the scan failed")
+        return result
+
+    def _compare(self, result: dict, by_host: dict, args: dict, expected: dict) -> None:
+        """changed, diffs, result files and expectations, host by host."""
+        results_dir = args["results_dir"]
+        diffs = []
+        for host, records in sorted(by_host.items()):
+            before = self._before(host, results_dir)
+            if before is None or facts.service_set(before) != facts.service_set(records):
+                result["changed_hosts"].append(host)
+                diffs.append(
+                    {
+                        "before_header": f"{host} (before)",
+                        "after_header": f"{host} (now)",
+                        "before": facts.diff_text(before),
+                        "after": facts.diff_text(records),
+                    }
+                )
+            if results_dir and not self._task.check_mode:
+                try:
+                    facts.write_host(results_dir, host, records)
+                except (OSError, ValueError) as exc:
+                    raise AnsibleActionFail(f"results_dir: {exc}") from exc
+            if host in expected:
+                verdict = facts.check(expected[host], records)
+                if verdict["missing"] or verdict["unexpected"]:
+                    result["mismatches"][host] = verdict
+        result["changed"] = bool(result["changed_hosts"])
+        if self._task.diff and diffs:
+            result["diff"] = diffs
+        if result["mismatches"] and args["fail_on_mismatch"]:
+            result["failed"] = True
+            result["msg"] = "services differ from what is expected: " + "; ".join(
+                f"{h}: " + ", ".join(
+                    [f"missing {m}" for m in v["missing"]]
+                    + [f"unexpected {u}" for u in v["unexpected"]]
+                )
+                for h, v in sorted(result["mismatches"].items())
+            )  # fmt: skip
+
+    def _before(self, host: str, results_dir: Optional[str]) -> Optional[list]:
+        if not results_dir:
+            return None
+        try:
+            return facts.read_host(results_dir, host)
+        except ValueError as exc:
+            raise AnsibleActionFail(f"results_dir: {exc}") from exc
+
+
+class Target:
+    """One thing to scan: an inventory host (scanned at its ansible_host) or a literal
+    address, network, range or name."""
+
+    def __init__(self, spec: str, host: Optional[str] = None) -> None:
+        self.spec = spec
+        self.host = host
+
+    @property
+    def key(self) -> str:
+        return self.host or self.spec
+
+
+class Inventory:
+    """The play's view of the inventory, for naming targets and mapping records back."""
+
+    def __init__(self, task_vars: dict) -> None:
+        self.groups: dict = task_vars.get("groups") or {}
+        self.hostvars = task_vars.get("hostvars") or {}
+        self.hosts = sorted(self.groups.get("all", [])) or sorted(self.hostvars)
+
+    def address(self, host: str) -> str:
+        vars_ = self.hostvars.get(host) or {}
+        return str(vars_.get("ansible_host") or host)
+
+    def expand(self, items: list[str]) -> list[Target]:
+        targets: dict[str, Target] = {}
+        for item in items:
+            item = str(item).strip()
+            if not item:
+                raise AnsibleActionFail("targets: an empty entry")
+            if item in self.groups:
+                for host in self.groups[item]:
+                    targets.setdefault(host, Target(self.address(host), host))
+            elif item in self.hostvars:
+                targets.setdefault(item, Target(self.address(item), item))
+            else:
+                targets.setdefault(item, Target(item))
+        return list(targets.values())
+
+    def expectations(self, expect: dict) -> dict[str, list]:
+        """Per inventory host, the union of what its groups and itself expect."""
+        out: dict[str, list] = {}
+        for name, items in sorted(expect.items()):
+            where = f"expect: {name}"
+            try:
+                parsed = facts.parse_expect(items, where)
+            except facts.ExpectError as exc:
+                raise AnsibleActionFail(str(exc)) from None
+            if name in self.groups:
+                hosts = self.groups[name]
+            elif name in self.hostvars:
+                hosts = [name]
+            else:
+                raise AnsibleActionFail(f"{where}: not an inventory host or group")
+            for host in hosts:
+                merged = out.setdefault(host, [])
+                merged.extend(e for e in parsed if e not in merged)
+        return out
+
+    def assign(self, records: list[dict], wanted: list[Target]) -> dict[str, list[dict]]:
+        """Records by inventory host: the hosts scanned by name or address, and any
+        inventory host whose ansible_host a network or range covered."""
+        by_host: dict[str, list[dict]] = {t.host: [] for t in wanted if t.host}
+        spec_host = {t.spec: t.host for t in wanted if t.host}
+        address_host = {}
+        for host in self.hosts:
+            address_host.setdefault(_normal(self.address(host)), host)
+        address_host.update({_normal(t.spec): t.host for t in wanted if t.host})
+        for record in records:
+            host = spec_host.get(record.get("target") or "") or address_host.get(
+                _normal(record.get("address", ""))
+            )
+            if host is not None:
+                by_host.setdefault(host, []).append(record)
+        return by_host
+
+
+def _normal(address: str) -> str:
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return address
+
+
+def read_rules(paths: list[str], project_rules: bool) -> list[dict[str, str]]:
+    """The overlay files' text, read here on the controller: rules kept in Git next to
+    the playbooks are never copied to scan hosts by hand."""
+    files: list[str] = []
+    if project_rules:
+        files += sorted(glob.glob(os.path.join(COLLECTION_ROOT, "rules", "*.probes")))
+    for path in paths:
+        if os.path.isdir(path):
+            files += sorted(glob.glob(os.path.join(path, "*.probes")))
+        elif os.path.isfile(path):
+            files.append(path)
+        else:
+            raise AnsibleActionFail(f"rules: {path}: no such file or directory")
+    out = []
+    for path in files:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                out.append({"name": path, "content": fh.read()})
+        except (OSError, UnicodeDecodeError) as exc:
+            raise AnsibleActionFail(f"rules: {path}: {exc}") from exc
+    return out

@@ -1,0 +1,449 @@
+#!/usr/bin/python
+# Copyright: fastprobe developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: service_scan
+short_description: Identify the services on targets' ports, as nmap -sV would, in seconds
+description:
+  - Finds open ports by TCP connect and names the service on each with nmap's probe
+    file (C(nmap-service-probes)) and the collection's overlay rules, giving nmap's
+    verdicts while sending probes concurrently with short adaptive waits.
+  - Runs on a scan host, which needs nothing but Python; the engine travels with the
+    module. nmap's probe file is read from the scan host (Debian's C(nmap) package
+    puts it in C(/usr/share/nmap)).
+  - The action plugin of the same name runs on the controller first. It expands
+    inventory groups and host names in O(targets) (a host is scanned at its
+    C(ansible_host)), shards the targets across the scan hosts of the play, reads
+    the overlay rule files from the controller, and afterwards returns the records per
+    inventory host, writes them to O(results_dir) and checks O(expect).
+  - A scan only reads; in check mode it scans all the same, and only the writing of
+    result files is skipped.
+version_added: 0.1.0
+author: fastprobe developers
+options:
+  targets:
+    description:
+      - What to scan. Inventory group names and inventory host names (expanded by the
+        action plugin on the controller), or addresses, CIDR blocks
+        (C(10.0.0.0/24)), octet ranges (C(10.0.0.1-20)) and DNS names.
+    type: list
+    elements: str
+    required: true
+  ports:
+    description:
+      - Ports in nmap's syntax (C(22,80,1000-2000), C(T:443), C(U:53)); UDP ports
+        need the C(U:) prefix.
+      - Without it, nmap's O(top_ports) most common TCP ports are scanned.
+    type: str
+  top_ports:
+    description:
+      - Scan this many of the most common TCP ports, from nmap's C(nmap-services).
+      - Ignored when O(ports) is given.
+    type: int
+    default: 1000
+  exclude:
+    description: Addresses, CIDR blocks or ranges never to scan.
+    type: list
+    elements: str
+    default: []
+  intensity:
+    description:
+      - nmap's version intensity, 0 (port-listed probes only) to 9 (every probe).
+    type: int
+    default: 7
+  profile:
+    description:
+      - V(fast) waits briefly for replies, adapted to each target's round-trip time.
+      - V(thorough) waits longer and holds one connection open for nmap's own NULL
+        wait, catching slow banners (SMTP greet-pause).
+    type: str
+    choices: [fast, thorough]
+    default: fast
+  connect_timeout:
+    description: Seconds for a TCP connect and TLS handshake (default from O(profile)).
+    type: float
+  wait_min:
+    description:
+      - Shortest wait in seconds for a probe's reply (default from O(profile)); waits
+        grow with the target's round-trip time up to O(wait_max).
+    type: float
+  wait_max:
+    description: Longest wait in seconds for a probe's reply (default from O(profile)).
+    type: float
+  max_conns:
+    description: Connections open at once, across the scan.
+    type: int
+    default: 512
+  max_host_conns:
+    description:
+      - Most connections open at once to one address. The cap shrinks by itself when
+        a host turns connections away.
+    type: int
+    default: 32
+  rate:
+    description: New connections per second, across the scan (default unlimited).
+    type: float
+  report_closed:
+    description: Also return records for closed and filtered ports.
+    type: bool
+    default: false
+  exclude_mode:
+    description:
+      - What to do with the C(Exclude) directive of nmap's probe file (ports reported
+        open without version detection, such as printers' 9100-9107).
+      - V(keep) honours it, V(replace) lets an overlay's C(Exclude) replace it,
+        V(drop) ignores every C(Exclude).
+    type: str
+    choices: [keep, replace, drop]
+    default: keep
+  rules:
+    description:
+      - Overlay probe files on the controller (files, or directories whose C(*.probes)
+        files are read), tried before nmap's rules. Read by the action plugin.
+    type: list
+    elements: path
+    default: []
+  project_rules:
+    description: Also use the overlay rules shipped in the collection's C(rules/) folder.
+    type: bool
+    default: true
+  rules_content:
+    description:
+      - The overlay files' text, as C(name) and C(content). Filled in by the action
+        plugin from O(rules) and O(project_rules); rarely given by hand.
+    type: list
+    elements: dict
+    default: []
+  nmap_probes:
+    description:
+      - Path of nmap's probe file on the scan host. By default the installed nmap's
+        (or the file named by E(FASTPROBE_NMAP_PROBES)).
+    type: path
+  engine:
+    description:
+      - V(native) is the concurrent engine. V(nmap) will run nmap with the assembled
+        probe file once the collection's nmap role exists; until then it fails with a
+        clear message.
+    type: str
+    choices: [native, nmap]
+    default: native
+  scanners:
+    description:
+      - The scan hosts the targets are shared among. By default every host of the
+        play; with C(run_once) the one host that runs the task scans everything.
+    type: list
+    elements: str
+  shard:
+    description: Share the targets among O(scanners). Off, every scan host scans all.
+    type: bool
+    default: true
+  results_dir:
+    description:
+      - Directory on the controller for one JSON file per inventory host
+        (C(<inventory_hostname>.json)): stable ordering and no timings, so the files
+        can be kept in Git and reviewed as diffs. Not written in check mode.
+      - The file a host had before is what O(expect) and C(changed) compare against.
+    type: path
+  expect:
+    description:
+      - Expected services per inventory host or group, as C(PORT[/PROTOCOL]/NAME)
+        (C(22/ssh), C(443/nginx), C(53/udp/domain)); NAME is a service name or a
+        product, in any case. An expected service not seen is C(missing); an open
+        port no expectation of that host names is C(unexpected).
+    type: dict
+    default: {}
+  fail_on_mismatch:
+    description:
+      - Fail when a host misses an expected service or runs an unexpected one.
+        Otherwise the task only reports it in RV(mismatches).
+    type: bool
+    default: true
+notes:
+  - Sends traffic only to the targets given; mind your network's rules.
+  - Facts go back to the targets with M(fastprobe.scanner.service_facts) in a play on
+    those hosts, so they never land on the wrong host.
+seealso:
+  - module: fastprobe.scanner.service_facts
+  - name: nmap's service and version detection
+    description: The probe file format and the verdicts this module reproduces.
+    link: https://nmap.org/book/vscan.html
+attributes:
+  check_mode:
+    support: full
+    details: A scan only reads, so it runs in check mode too; result files are not written.
+  diff_mode:
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Scan the web and db groups from the scan hosts, sharing the work
+  fastprobe.scanner.service_scan:
+    targets: [web, db]
+    ports: "22,80,443,3306,5432"
+    results_dir: "{{ playbook_dir }}/services"
+  register: scan
+
+- name: Check what runs where
+  fastprobe.scanner.service_scan:
+    targets: [web]
+    ports: "22,80,443"
+    expect:
+      web: [22/ssh, 80/http, 443/nginx]
+    results_dir: "{{ playbook_dir }}/services"
+
+- name: A subnet, thoroughly, politely
+  fastprobe.scanner.service_scan:
+    targets: [192.0.2.0/28]
+    profile: thorough
+    max_host_conns: 4
+    rate: 200
+  run_once: true
+"""
+
+RETURN = r"""
+records:
+  description: One record per (address, port, protocol) found, in the order they finished.
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - address: 192.0.2.10
+      port: 22
+      protocol: tcp
+      state: open
+      service: ssh
+      product: OpenSSH
+      version: 9.2p1 Debian 2+deb12u3
+      extrainfo: protocol 2.0
+      hostname: null
+      ostype: Linux
+      devicetype: null
+      cpe: [cpe:/a:openbsd:openssh:9.2p1, cpe:/o:linux:linux_kernel]
+      tunnel: null
+      method: matched
+      probe: NULL
+      rule: /usr/share/nmap/nmap-service-probes:1234
+      elapsed_ms: 153
+hosts:
+  description:
+    - The records of each inventory host this scan host scanned (an empty list when
+      none of its ports is open).
+  returned: success, from the action plugin
+  type: dict
+  sample: {web1: [{address: 192.0.2.10, port: 22, protocol: tcp, state: open, service: ssh}]}
+changed_hosts:
+  description: Inventory hosts whose services differ from what they had before.
+  returned: success, from the action plugin
+  type: list
+  elements: str
+mismatches:
+  description:
+    - Per inventory host whose expectations are not met, what is C(missing) and
+      C(unexpected).
+  returned: success, from the action plugin
+  type: dict
+  sample: {web1: {missing: [443/tcp/nginx], unexpected: [8080/tcp/http]}}
+summary:
+  description: Counts for this scan host.
+  returned: success
+  type: dict
+  sample: {targets: 12, open: 30, identified: 28, unknown: 2, seconds: 3.2}
+"""
+
+import asyncio
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.engine.ports import (
+    Ports,
+    PortSpecError,
+    parse_ports,
+    top_ports,
+)
+from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.engine.scan import (
+    Scanner,
+)
+from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.engine.targets import (
+    Exclusions,
+    TargetError,
+    count,
+)
+from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.engine.timing import (
+    PROFILES,
+)
+from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.rules.model import (
+    ProbeFileError,
+)
+from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.rules.parser import (
+    parse_text,
+)
+from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.rules.ruleset import (
+    RuleSet,
+    find_nmap_probes,
+    load_probe_file,
+)
+
+ARGUMENT_SPEC = dict(
+    targets=dict(type="list", elements="str", required=True),
+    ports=dict(type="str"),
+    top_ports=dict(type="int", default=1000),
+    exclude=dict(type="list", elements="str", default=[]),
+    intensity=dict(type="int", default=7),
+    profile=dict(type="str", choices=["fast", "thorough"], default="fast"),
+    connect_timeout=dict(type="float"),
+    wait_min=dict(type="float"),
+    wait_max=dict(type="float"),
+    max_conns=dict(type="int", default=512),
+    max_host_conns=dict(type="int", default=32),
+    rate=dict(type="float"),
+    report_closed=dict(type="bool", default=False),
+    exclude_mode=dict(type="str", choices=["keep", "replace", "drop"], default="keep"),
+    rules=dict(type="list", elements="path", default=[]),
+    project_rules=dict(type="bool", default=True),
+    rules_content=dict(type="list", elements="dict", default=[]),
+    nmap_probes=dict(type="path"),
+    engine=dict(type="str", choices=["native", "nmap"], default="native"),
+    scanners=dict(type="list", elements="str"),
+    shard=dict(type="bool", default=True),
+    results_dir=dict(type="path"),
+    expect=dict(type="dict", default={}),
+    fail_on_mismatch=dict(type="bool", default=True),
+)
+
+NMAP_ENGINE_MISSING = (
+    "engine: nmap is not available yet: it arrives with the collection's nmap role "
+    "(the role that builds nmap with the timing patch); use engine: native"
+)
+
+
+def build_scanner(params):
+    """The scanner the options describe; ValueError names the option at fault."""
+    if not 0 <= params["intensity"] <= 9:
+        raise ValueError(f"intensity: must be between 0 and 9, not {params['intensity']}")
+    for name in ("max_conns", "max_host_conns"):
+        if params[name] < 1:
+            raise ValueError(f"{name}: must be at least 1")
+    if params["rate"] is not None and params["rate"] <= 0:
+        raise ValueError("rate: must be positive")
+    timing = PROFILES[params["profile"]]
+    changes = {}
+    for option, fields in (
+        ("connect_timeout", ("connect_timeout",)),
+        ("wait_min", ("null_floor", "probe_floor")),
+        ("wait_max", ("null_ceiling", "probe_ceiling")),
+    ):
+        value = params[option]
+        if value is not None:
+            if value <= 0:
+                raise ValueError(f"{option}: must be a positive number of seconds")
+            changes.update(dict.fromkeys(fields, value))
+    timing = timing._replace(**changes)
+    if timing.probe_floor > timing.probe_ceiling or timing.null_floor > timing.null_ceiling:
+        raise ValueError("wait_min: must not be above wait_max")
+    return Scanner(
+        load_rule_set(params),
+        timing=timing,
+        intensity=params["intensity"],
+        max_conns=params["max_conns"],
+        max_host_conns=params["max_host_conns"],
+        report_closed=params["report_closed"],
+        rate=params["rate"],
+    )
+
+
+def load_rule_set(params):
+    base = params["nmap_probes"] or find_nmap_probes()
+    if base is None:
+        raise ValueError(
+            "nmap_probes: nmap's probe file was not found on this scan host "
+            "(install nmap, or give its nmap-service-probes path)"
+        )
+    overlays = []
+    for item in params["rules_content"]:
+        name, content = item.get("name"), item.get("content")
+        if not isinstance(name, str) or not isinstance(content, str):
+            raise ValueError("rules_content: each entry needs a name and a content string")
+        overlays.append(parse_text(content, name))
+    return RuleSet(overlays, exclude=params["exclude_mode"], base=load_probe_file(base))
+
+
+def port_spec(params):
+    if params["ports"]:
+        return parse_ports(params["ports"])
+    if params["top_ports"] < 1:
+        raise ValueError("top_ports: must be at least 1")
+    return Ports(top_ports(params["top_ports"]), ())
+
+
+def run_scan(scanner, targets, ports, exclude):
+    """Every record the scan gives, and the error that stopped it early, if one did:
+    what finished before is kept either way."""
+    records = []
+
+    async def collect():
+        async for record in scanner.scan(targets, ports, exclude=exclude):
+            records.append(record.as_dict())
+
+    try:
+        asyncio.run(collect())
+    except TargetError as exc:
+        return records, f"targets: {exc}"
+    except KeyboardInterrupt:
+        return records, "interrupted"
+    return records, None
+
+
+def summarise(records, targets, seconds):
+    open_ = [r for r in records if r["state"] == "open"]
+    named = [r for r in open_ if r.get("service")]
+    return dict(
+        targets=len(targets),
+        open=len(open_),
+        identified=len(named),
+        unknown=len(open_) - len(named),
+        seconds=round(seconds, 2),
+    )
+
+
+def prepare(params):
+    """Ports, exclusions and scanner, or ValueError naming the option at fault."""
+    try:
+        ports = port_spec(params)
+    except PortSpecError as exc:
+        raise ValueError(f"ports: {exc}") from None
+    try:
+        exclude = Exclusions(params["exclude"])
+    except TargetError as exc:
+        raise ValueError(f"exclude: {exc}") from None
+    try:
+        for target in params["targets"]:
+            count(target)  # a target that cannot be read fails before anything is sent
+    except TargetError as exc:
+        raise ValueError(f"targets: {exc}") from None
+    try:
+        return ports, exclude, build_scanner(params)
+    except ProbeFileError as exc:
+        raise ValueError(f"rules: {exc}") from None
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    params = module.params
+    if params["engine"] == "nmap":
+        module.fail_json(msg=NMAP_ENGINE_MISSING)
+    try:
+        ports, exclude, scanner = prepare(params)
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+    start = time.monotonic()
+    records, error = run_scan(scanner, params["targets"], ports, exclude)
+    summary = summarise(records, params["targets"], time.monotonic() - start)
+    if error:
+        module.fail_json(msg=error, records=records, summary=summary)
+    module.exit_json(changed=False, records=records, summary=summary)
+
+
+if __name__ == "__main__":
+    main()
