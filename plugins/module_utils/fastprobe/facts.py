@@ -16,8 +16,9 @@ RESULTS_FORMAT = 1
 # fields that change from run to run without the service changing: kept out of the
 # files (so they diff only on real changes) and out of the comparison
 VOLATILE = ("elapsed_ms",)
-# what makes two records the same service, for "changed"
-IDENTITY = ("protocol", "port", "state", "service", "product", "version", "extrainfo", "tunnel")
+# what makes two records the same service, for "changed" (not extrainfo: nmap's rules
+# put uptimes and clocks there, memcached's "uptime 7 seconds" for one)
+IDENTITY = ("protocol", "port", "state", "service", "product", "version", "tunnel")
 _HOST_FILE = re.compile(r"^[^/\\\x00]+\.json$")
 
 
