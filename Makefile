@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-done
 
-.PHONY: setup scan test lint unit bench lab clean
+.PHONY: setup scan test lint unit ansible bench lab clean
 
 setup: $(STAMP)
 
@@ -24,7 +24,11 @@ lint: setup
 unit: setup
 	$(BIN)/pytest -q
 
-test: lint unit
+# ansible-test sanity and units on the built collection (scripts/ansible-checks)
+ansible: setup
+	$(BIN)/python scripts/ansible-checks
+
+test: lint unit ansible
 
 scan: setup
 	$(BIN)/python scripts/demo-scan

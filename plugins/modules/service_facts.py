@@ -14,7 +14,7 @@ description:
     they describe, never on every host of a C(run_once) batch.
   - Runs on the controller only (an action plugin); nothing is sent to the host.
 version_added: 0.1.0
-author: fastprobe developers
+author: fastprobe developers (!UNKNOWN)
 options:
   results_dir:
     description: The directory of per-host result files on the controller.
@@ -30,10 +30,13 @@ notes:
     no fact (rather than an empty list, which would say it runs nothing).
 attributes:
   check_mode:
+    description: Can run in check mode; it only reads files on the controller.
     support: full
   diff_mode:
+    description: Would show what changed; facts are not diffed.
     support: none
   facts:
+    description: Sets facts on the host the task runs for.
     support: full
 seealso:
   - module: fastprobe.scanner.service_scan

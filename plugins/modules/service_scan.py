@@ -21,7 +21,7 @@ description:
   - A scan only reads; in check mode it scans all the same, and only the writing of
     result files is skipped.
 version_added: 0.1.0
-author: fastprobe developers
+author: fastprobe developers (!UNKNOWN)
 options:
   targets:
     description:
@@ -142,8 +142,8 @@ options:
   results_dir:
     description:
       - Directory on the controller for one JSON file per inventory host
-        (C(<inventory_hostname>.json)): stable ordering and no timings, so the files
-        can be kept in Git and reviewed as diffs. Not written in check mode.
+        (C(<inventory_hostname>.json)), in a stable order and without timings, so the
+        files can be kept in Git and reviewed as diffs. Not written in check mode.
       - The file a host had before is what O(expect) and C(changed) compare against.
     type: path
   expect:
@@ -171,9 +171,11 @@ seealso:
     link: https://nmap.org/book/vscan.html
 attributes:
   check_mode:
+    description: Can run in check mode and return the status it would have without it.
     support: full
     details: A scan only reads, so it runs in check mode too; result files are not written.
   diff_mode:
+    description: Shows, with C(--diff), the services of each host before and now.
     support: full
 """
 

@@ -167,7 +167,7 @@ def check(expected: list[tuple[int, str, str]], records: Iterable[dict[str, Any]
             for r in open_
         ):
             missing.append(f"{port}/{proto}/{name}")
-    ports = {(port, proto) for port, proto, _ in expected}
+    ports = {(port, proto) for port, proto, _name in expected}
     unexpected = sorted(
         {
             f"{r['port']}/{r['protocol']}/{r.get('service') or 'unknown'}"
