@@ -135,7 +135,7 @@ def diff_text(records: Optional[Iterable[dict[str, Any]]]) -> str:
 
 # --- expectations -------------------------------------------------------------------
 
-_EXPECT = re.compile(r"^(\d{1,5})(?:/(tcp|udp))?/(.+)$", re.IGNORECASE)
+_EXPECT = re.compile(r"^(\d{1,5})(?:/(tcp|udp))?/([^/]+)$", re.IGNORECASE)
 
 
 def parse_expect(items: Iterable[Any], where: str) -> list[tuple[int, str, str]]:
