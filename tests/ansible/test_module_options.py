@@ -17,7 +17,7 @@ from tests.support.scripted import Script, ScriptedServers
 def adhoc(tmp: Path, module: str, args: dict, *extra: str) -> tuple[str, dict]:
     """``ansible localhost -m MODULE -a JSON``: the status word and the result."""
     inventory = tmp / "hosts.ini"
-    python = BIN / "python"  # the interpreter of this virtualenv, with the engine's deps
+    python = BIN / "python"  # this virtualenv's interpreter
     line = f"localhost ansible_connection=local ansible_python_interpreter={python}\n"
     inventory.write_text(line)
     cmd = [str(BIN / "ansible"), "localhost", "-i", str(inventory), "-m", module]

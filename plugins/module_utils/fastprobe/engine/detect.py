@@ -76,10 +76,13 @@ class Detector:
         rtt: float,
         gate: HostGate,
         null: Optional[ProbeResult] = None,
+        late: Optional[asyncio.Future[ProbeResult]] = None,
     ) -> Detection:
-        """``null``: the NULL probe's result when the discovery connection served as it."""
-        slow = None
-        if self.timing.slow_lane and self.null is not None:
+        """``null``: the NULL probe's result when the discovery connection served as it;
+        ``late``: that connection, silent so far, still listening (its result's elapsed
+        counts from the connect)."""
+        slow = late
+        if slow is None and self.timing.slow_lane and self.null is not None:
             # the slow lane: one NULL connection held for nmap's own wait, alongside the
             # walk, for banners that come late (SMTP greet-pause, reverse DNS lookups)
             wait = (self.null.totalwaitms or DEFAULT_SERVICEWAITMS) / 1000
@@ -87,7 +90,12 @@ class Detector:
         try:
             first = await self._walk(host, port, rtt, gate, None, null)
             if slow is not None and not first.error and first.probe != "NULL":
-                first = await self._slow_lane(slow, first)
+                if self.timing.slow_lane:
+                    first = await self._slow_lane(slow, first)
+                elif slow.done() and not slow.cancelled() and slow.exception() is None:
+                    # the fast profile waits for nothing more, but what the NULL
+                    # connection heard while the walk ran is what nmap's NULL would hear
+                    first = self._late_null(slow.result(), first)
         finally:
             if slow is not None:
                 await cancel_pending([slow])
@@ -104,12 +112,25 @@ class Detector:
                 return inner._replace(tunnel="ssl", tls=await self._certificate(host, port, gate))
         return first
 
+    def _late_null(self, late: ProbeResult, first: Detection) -> Detection:
+        """NULL comes first in nmap's order: a banner that hard-matches decides, and a
+        close with nothing said within ``tcpwrappedms`` is tcpwrapped (or later, when
+        every probe was closed unanswered too)."""
+        wrapped_ms = self.null.tcpwrappedms if self.null is not None else None
+        wrapped_s = (wrapped_ms or DEFAULT_TCPWRAPPEDMS) / 1000
+        if late.hard:
+            return Detection(late.verdict, "matched", None, first.replies, "NULL")
+        unanswered = late.closed and not late.reply  # a reset too, as in nmap
+        if unanswered and (late.elapsed < wrapped_s or first.all_closed):
+            return Detection(None, "tcpwrapped", None, first.replies)
+        return first
+
     async def _slow_lane(self, slow: asyncio.Future[ProbeResult], first: Detection) -> Detection:
         """What nmap's NULL wait would add to the walk's verdict: a late banner that
         hard-matches, or a close with nothing said — within ``tcpwrappedms`` (monit resets
         an idle connection after 0.5 s) nmap calls that tcpwrapped whatever later probes
-        say, and later too if every probe was closed unanswered. After a hard match
-        only the first case needs waiting for."""
+        say, and later too if every probe was closed unanswered. After a later probe's
+        hard match only ``tcpwrappedms`` is waited for."""
         wrapped_ms = self.null.tcpwrappedms if self.null is not None else None
         wrapped_s = (wrapped_ms or DEFAULT_TCPWRAPPEDMS) / 1000
         if first.method == "matched":
@@ -117,16 +138,18 @@ class Detector:
                 await asyncio.wait_for(asyncio.shield(slow), wrapped_s)
             if not slow.done():
                 return first
-        late = await slow
-        unanswered = late.closed and not late.reply
-        if unanswered and (late.elapsed < wrapped_s or first.all_closed):
-            return Detection(None, "tcpwrapped", None, first.replies)
-        if late.hard and first.method != "matched":
-            return Detection(late.verdict, "matched", None, first.replies, "NULL")
-        return first
+        return self._late_null(await slow, first)
 
     async def probe(  # type: ignore[no-untyped-def]
-        self, probe: Probe, host: str, port: int, wait: float, tls=None, on_open=None, streams=None
+        self,
+        probe: Probe,
+        host: str,
+        port: int,
+        wait: float,
+        tls=None,
+        on_open=None,
+        streams=None,
+        keep_open: bool = False,
     ) -> ProbeResult:
         """One probe with this scan's timing (``streams``: an already open connection)."""
         timing = self.timing
@@ -143,6 +166,7 @@ class Detector:
             tls=tls,
             on_open=on_open,
             streams=streams,
+            keep_open=keep_open,
         )
 
     async def _send(  # type: ignore[no-untyped-def]

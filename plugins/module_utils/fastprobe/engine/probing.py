@@ -109,9 +109,11 @@ async def run_probe(
     tls: Optional[ssl.SSLContext] = None,
     streams: Optional[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = None,
     on_open: Optional[Callable[[], None]] = None,
+    keep_open: bool = False,
 ) -> ProbeResult:
     """Send ``probe`` on a fresh connection (or on ``streams``, a connection just opened
-    to discover the port) and read its reply, matching as it comes."""
+    to discover the port) and read its reply, matching as it comes. ``keep_open``: a
+    connection that stayed silent and open is left open (to listen on later)."""
     start = time.monotonic()
     if streams is not None:
         reader, writer = streams
@@ -175,7 +177,8 @@ async def run_probe(
         closed = True
         error = _describe(exc)
     finally:
-        await close(writer)
+        if not (keep_open and not buf and not closed and error is None):
+            await close(writer)
     elapsed = time.monotonic() - start
     return ProbeResult(probe, soft, buf, closed, elapsed, error, tuple(aborted), latency)
 

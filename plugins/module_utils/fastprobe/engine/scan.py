@@ -15,10 +15,10 @@ from typing import Optional
 from ..rules.escapes import escape
 from ..rules.matcher import Matcher
 from ..rules.ruleset import RuleSet, load_rules
-from .detect import Detector
+from .detect import DEFAULT_SERVICEWAITMS, Detector
 from .limits import HostGate, Pacer, fit_descriptors
 from .ports import Ports
-from .probing import client_tls_context, close, open_connection
+from .probing import ProbeResult, client_tls_context, close, open_connection
 from .records import ServiceRecord
 from .targets import Exclusions, Target, iter_targets
 from .timing import PROFILES, Timing
@@ -178,7 +178,7 @@ class Scanner:
         name = target.name
         if proto == "udp":
             return await self._udp_port(address, port, name, gate, start)
-        null = None
+        null = late = None
         async with gate:
             await self.pacer.wait()
             state = "filtered"
@@ -203,7 +203,11 @@ class Scanner:
                         port,
                         self.timing.null_wait(rtt),
                         streams=(reader, writer),
+                        keep_open=True,
                     )
+                    if not (null.reply or null.closed or null.error):
+                        listen = self._listen(null, address, port, reader, writer)
+                        late = asyncio.ensure_future(listen)
                 else:
                     await close(writer)
         if state != "open":
@@ -216,7 +220,7 @@ class Scanner:
                 address, port, proto, "open", method="excluded", target=name,
                 elapsed_ms=_ms(start),
             )  # fmt: skip
-        det = await self.detector.detect(address, port, rtt, gate, null)
+        det = await self.detector.detect(address, port, rtt, gate, null, late)
         return _record(
             address,
             port,
@@ -232,6 +236,21 @@ class Scanner:
             det.error,
             det.tls,
         )
+
+    async def _listen(  # type: ignore[no-untyped-def]
+        self, null, address: str, port: int, reader, writer
+    ) -> ProbeResult:
+        """The discovery connection, silent through the NULL wait, listens on while the
+        walk runs (up to nmap's NULL wait in the thorough profile, the probe ceiling in
+        the fast one): a banner that comes late is what nmap's NULL probe would see."""
+        probe = self.detector.null
+        wait = self.timing.probe_ceiling
+        if self.timing.slow_lane:
+            wait = (probe.totalwaitms or DEFAULT_SERVICEWAITMS) / 1000
+        result = await self.detector.probe(
+            probe, address, port, max(0.0, wait - null.elapsed), streams=(reader, writer)
+        )
+        return result._replace(elapsed=result.elapsed + null.elapsed)
 
     async def _udp_port(
         self, address: str, port: int, name: Optional[str], gate: HostGate, start: float
