@@ -9,12 +9,12 @@ STAMP := $(VENV)/.setup-done
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml scripts/install-system-deps scripts/install-lab-packages
+$(STAMP): pyproject.toml nornir-fastprobe/pyproject.toml scripts/install-system-deps scripts/install-lab-packages
 	scripts/install-system-deps
 	scripts/install-lab-packages
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev]' -e ./nornir-fastprobe
 	touch $@
 
 lint: setup

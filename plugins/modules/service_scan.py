@@ -258,33 +258,15 @@ import asyncio
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.engine.ports import (
-    Ports,
-    PortSpecError,
-    parse_ports,
-    top_ports,
-)
-from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.engine.scan import (
-    Scanner,
-)
+from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.engine import options
 from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.engine.targets import (
-    Exclusions,
     TargetError,
-    count,
-)
-from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.engine.timing import (
-    PROFILES,
 )
 from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.rules.model import (
     ProbeFileError,
 )
 from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.rules.parser import (
     parse_text,
-)
-from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.rules.ruleset import (
-    RuleSet,
-    find_nmap_probes,
-    load_probe_file,
 )
 
 ARGUMENT_SPEC = dict(
@@ -320,63 +302,18 @@ NMAP_ENGINE_MISSING = (
 )
 
 
-def build_scanner(params):
-    """The scanner the options describe; ValueError names the option at fault."""
-    if not 0 <= params["intensity"] <= 9:
-        raise ValueError(f"intensity: must be between 0 and 9, not {params['intensity']}")
-    for name in ("max_conns", "max_host_conns"):
-        if params[name] < 1:
-            raise ValueError(f"{name}: must be at least 1")
-    if params["rate"] is not None and params["rate"] <= 0:
-        raise ValueError("rate: must be positive")
-    timing = PROFILES[params["profile"]]
-    changes = {}
-    for option, fields in (
-        ("connect_timeout", ("connect_timeout",)),
-        ("wait_min", ("null_floor", "probe_floor")),
-        ("wait_max", ("null_ceiling", "probe_ceiling")),
-    ):
-        value = params[option]
-        if value is not None:
-            if value <= 0:
-                raise ValueError(f"{option}: must be a positive number of seconds")
-            changes.update(dict.fromkeys(fields, value))
-    timing = timing._replace(**changes)
-    if timing.probe_floor > timing.probe_ceiling or timing.null_floor > timing.null_ceiling:
-        raise ValueError("wait_min: must not be above wait_max")
-    return Scanner(
-        load_rule_set(params),
-        timing=timing,
-        intensity=params["intensity"],
-        max_conns=params["max_conns"],
-        max_host_conns=params["max_host_conns"],
-        report_closed=params["report_closed"],
-        rate=params["rate"],
-    )
-
-
-def load_rule_set(params):
-    base = params["nmap_probes"] or find_nmap_probes()
-    if base is None:
-        raise ValueError(
-            "nmap_probes: nmap's probe file was not found on this scan host "
-            "(install nmap, or give its nmap-service-probes path)"
-        )
-    overlays = []
+def overlays(params):
+    """The overlay files the action plugin read on the controller, parsed."""
+    parsed = []
     for item in params["rules_content"]:
         name, content = item.get("name"), item.get("content")
         if not isinstance(name, str) or not isinstance(content, str):
-            raise ValueError("rules_content: each entry needs a name and a content string")
-        overlays.append(parse_text(content, name))
-    return RuleSet(overlays, exclude=params["exclude_mode"], base=load_probe_file(base))
-
-
-def port_spec(params):
-    if params["ports"]:
-        return parse_ports(params["ports"])
-    if params["top_ports"] < 1:
-        raise ValueError("top_ports: must be at least 1")
-    return Ports(top_ports(params["top_ports"]), ())
+            raise options.OptionError("rules_content: each entry needs a name and a content")
+        try:
+            parsed.append(parse_text(content, name))
+        except ProbeFileError as exc:
+            raise options.OptionError(f"rules: {exc}") from None
+    return parsed
 
 
 def run_scan(scanner, targets, ports, exclude):
@@ -410,24 +347,13 @@ def summarise(records, targets, seconds):
 
 
 def prepare(params):
-    """Ports, exclusions and scanner, or ValueError naming the option at fault."""
-    try:
-        ports = port_spec(params)
-    except PortSpecError as exc:
-        raise ValueError(f"ports: {exc}") from None
-    try:
-        exclude = Exclusions(params["exclude"])
-    except TargetError as exc:
-        raise ValueError(f"exclude: {exc}") from None
-    try:
-        for target in params["targets"]:
-            count(target)  # a target that cannot be read fails before anything is sent
-    except TargetError as exc:
-        raise ValueError(f"targets: {exc}") from None
-    try:
-        return ports, exclude, build_scanner(params)
-    except ProbeFileError as exc:
-        raise ValueError(f"rules: {exc}") from None
+    """Ports, exclusions and scanner; OptionError names the option at fault."""
+    ports = options.port_spec(params["ports"], params["top_ports"])
+    exclude = options.exclusions(params["exclude"])
+    options.check_targets(params["targets"])
+    rules = options.rule_set(params["nmap_probes"], overlays(params), params["exclude_mode"])
+    engine = {k: params[k] for k in options.DEFAULTS}
+    return ports, exclude, options.scanner(rules, **engine)
 
 
 def main():

@@ -1,0 +1,1 @@
+"""Nornir plugins for fastprobe (see docs/nornir.md)."""

@@ -1,0 +1,3 @@
+from .write_back import write_back
+
+__all__ = ["write_back"]

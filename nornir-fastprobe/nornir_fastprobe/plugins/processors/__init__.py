@@ -1,0 +1,3 @@
+from .progress import ScanProgress
+
+__all__ = ["ScanProgress"]

@@ -1,0 +1,3 @@
+from .service_scan import service_scan
+
+__all__ = ["service_scan"]

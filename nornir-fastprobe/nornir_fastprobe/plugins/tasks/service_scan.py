@@ -1,0 +1,165 @@
+"""The ``service_scan`` task: nmap-compatible service detection for ``task.host``."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Sequence
+from typing import Any, Optional
+
+from nornir.core.task import Result, Task
+
+from fastprobe import facts
+from fastprobe.engine import options
+from fastprobe.engine.records import ServiceRecord
+from fastprobe.rules.model import ProbeFileError
+from fastprobe.rules.ruleset import RuleSet, default_overlays, load_probe_file
+
+SERVICES = "fastprobe_services"  # host data key the records go to
+ADDRESSES = "fastprobe_addresses"  # host data key of extra addresses to scan
+EXPECT = "fastprobe_expect"  # host/group data key of expected services
+
+_rule_sets: dict[tuple, RuleSet] = {}
+_rule_sets_lock = threading.Lock()
+
+
+def rule_set(rules: Sequence[str], project_rules: bool, nmap_probes: Optional[str],
+             exclude_mode: str) -> RuleSet:  # fmt: skip
+    """One rule set per combination, shared by every host of the run (loading one costs
+    ~0.3 s; the runner's threads would otherwise each pay it)."""
+    key = (tuple(rules), project_rules, nmap_probes, exclude_mode)
+    with _rule_sets_lock:
+        if key not in _rule_sets:
+            paths = (default_overlays() if project_rules else []) + list(rules)
+            try:
+                overlays = [load_probe_file(p) for p in paths]
+            except ProbeFileError as exc:
+                raise options.OptionError(f"rules: {exc}") from None
+            _rule_sets[key] = options.rule_set(nmap_probes, overlays, exclude_mode)
+        return _rule_sets[key]
+
+
+def service_scan(
+    task: Task,
+    ports: Optional[str] = None,
+    top_ports: int = 1000,
+    rules: Sequence[str] = (),
+    profile: str = "fast",
+    enrich: bool = False,
+    addresses: Optional[Sequence[str]] = None,
+    project_rules: bool = True,
+    nmap_probes: Optional[str] = None,
+    exclude_mode: str = "keep",
+    dry_run: Optional[bool] = None,
+    **engine_options: Any,
+) -> Result:
+    """Identify the services on ``task.host.hostname`` (and the addresses in host data
+    ``fastprobe_addresses``, or ``addresses``) as nmap -sV would.
+
+    ``Result.result`` is the list of service records (the same fields as everywhere:
+    address, port, protocol, state, service, product, version, …). ``changed``: the
+    host's service set differs from what ``host["fastprobe_services"]`` held before.
+    ``enrich=True`` stores the records there. Expected services in host or group data
+    (``fastprobe_expect``: ``["22/ssh", "443/nginx"]``) are checked: what is missing
+    or unexpected fails the task and is in ``Result.mismatches``. ``rules``: overlay
+    probe files; ``engine_options``: intensity, connect_timeout, wait_min, wait_max,
+    max_conns, max_host_conns, rate, report_closed (see docs/scanning.md).
+    """
+    host = task.host
+    targets = _targets(host, addresses)
+    try:
+        if not targets:
+            raise options.OptionError(f"hostname: {host.name} has no hostname to scan")
+        port_spec = options.port_spec(ports, top_ports)
+        options.check_targets(targets)
+        expected = _expectations(host)
+        rules_ = rule_set(rules, project_rules, nmap_probes, exclude_mode)
+        report_closed = bool(engine_options.pop("report_closed", False))
+        scanner = options.scanner(rules_, profile=profile, report_closed=True, **engine_options)
+    except (options.OptionError, facts.ExpectError) as exc:
+        return Result(host=host, failed=True, result=str(exc))
+
+    if task.is_dry_run(dry_run):
+        what = ports or f"nmap's top {top_ports} TCP ports"
+        return Result(host=host, result=f"would scan {', '.join(targets)}: {what}")
+
+    records = asyncio.run(_scan(scanner, targets, port_spec))
+    answered = [r for r in records if r["state"] not in ("filtered", "unresolved", "error")]
+    kept = facts.stable(
+        r for r in records if report_closed or r["state"] not in ("closed", "filtered")
+    )
+    if not answered:
+        why = "; ".join(sorted({r.get("error") or r["state"] for r in records}))
+        why = f"{host.name} ({', '.join(targets)}) is unreachable: {why or 'no answer'}"
+        return Result(host=host, failed=True, result=why)
+
+    before = host.get(SERVICES)
+    changed = before is None or facts.service_set(before) != facts.service_set(kept)
+    diff = ""
+    if changed:
+        diff = _unified(facts.diff_text(before), facts.diff_text(kept), host.name)
+    mismatches = facts.check(expected, kept) if expected is not None else None
+    if enrich:
+        host[SERVICES] = kept  # this host's data only: each host runs in one thread
+    failed = bool(mismatches and (mismatches["missing"] or mismatches["unexpected"]))
+    return Result(
+        host=host,
+        result=kept,
+        changed=changed,
+        diff=diff,
+        failed=failed,
+        mismatches=mismatches,
+        msg=_mismatch_text(host.name, mismatches) if failed else "",
+    )
+
+
+def _targets(host: Any, addresses: Optional[Sequence[str]]) -> list[str]:
+    extra = addresses if addresses is not None else (host.get(ADDRESSES) or [])
+    if isinstance(extra, str):
+        extra = [extra]
+    out = [host.hostname] if host.hostname else []
+    out += [str(a) for a in extra if str(a) not in out]
+    return out
+
+
+def _expectations(host: Any) -> Optional[list]:
+    """The union of what the host and its groups (and defaults) expect, or None."""
+    found = False
+    merged: list = []
+    sources = [("host " + host.name, host.data)]
+    sources += [("group " + g.name, g.data) for g in host.extended_groups()]
+    sources.append(("defaults", host.defaults.data))
+    for where, data in sources:
+        if EXPECT in data:
+            found = True
+            parsed = facts.parse_expect(data[EXPECT], f"{EXPECT} in {where}")
+            merged.extend(e for e in parsed if e not in merged)
+    return merged if found else None
+
+
+async def _scan(scanner: Any, targets: list[str], ports: Any) -> list[dict]:
+    out: list[ServiceRecord] = []
+    async for record in scanner.scan(targets, ports):
+        out.append(record)
+    return [r.as_dict() for r in out]
+
+
+def _unified(before: str, after: str, name: str) -> str:
+    import difflib
+
+    return "".join(
+        difflib.unified_diff(
+            before.splitlines(keepends=True),
+            after.splitlines(keepends=True),
+            f"{name} (before)",
+            f"{name} (now)",
+        )
+    )
+
+
+def _mismatch_text(name: str, mismatches: Optional[dict]) -> str:
+    if not mismatches:
+        return ""
+    parts = [f"missing {m}" for m in mismatches["missing"]]
+    parts += [f"unexpected {u}" for u in mismatches["unexpected"]]
+    return f"{name}: services differ from what is expected: {', '.join(parts)}"
