@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from nornir import InitNornir
+
 from nornir_fastprobe.plugins.functions import write_back
 from nornir_fastprobe.plugins.processors import ScanProgress
 from nornir_fastprobe.plugins.tasks import service_scan
