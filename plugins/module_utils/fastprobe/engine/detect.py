@@ -65,6 +65,10 @@ class Detector:
         self.tls = tls
         rules = matcher.rules
         self.null = rules.null
+        # nmap's NULL wait and tcpwrapped window, from the probe file or nmap's defaults
+        null = self.null
+        self.null_wait_s = ((null.totalwaitms if null else None) or DEFAULT_SERVICEWAITMS) / 1000
+        self.wrapped_s = ((null.tcpwrappedms if null else None) or DEFAULT_TCPWRAPPEDMS) / 1000
         self.tcp_probes = [p for p in rules.probes if p.protocol == "TCP" and not p.is_null]
         self.services = {p.key: p.services() for p in self.tcp_probes}
         self.pacer = Pacer(None)
@@ -85,8 +89,9 @@ class Detector:
         if slow is None and self.timing.slow_lane and self.null is not None:
             # the slow lane: one NULL connection held for nmap's own wait, alongside the
             # walk, for banners that come late (SMTP greet-pause, reverse DNS lookups)
-            wait = (self.null.totalwaitms or DEFAULT_SERVICEWAITMS) / 1000
-            slow = asyncio.ensure_future(self._send(self.null, host, port, gate, wait, None))
+            slow = asyncio.ensure_future(
+                self._send(self.null, host, port, gate, self.null_wait_s, None)
+            )
         try:
             first = await self._walk(host, port, rtt, gate, None, null)
             if slow is not None and not first.error and first.probe != "NULL":
@@ -116,12 +121,10 @@ class Detector:
         """NULL comes first in nmap's order: a banner that hard-matches decides, and a
         close with nothing said within ``tcpwrappedms`` is tcpwrapped (or later, when
         every probe was closed unanswered too)."""
-        wrapped_ms = self.null.tcpwrappedms if self.null is not None else None
-        wrapped_s = (wrapped_ms or DEFAULT_TCPWRAPPEDMS) / 1000
         if late.hard:
             return Detection(late.verdict, "matched", None, first.replies, "NULL")
         unanswered = late.closed and not late.reply  # a reset too, as in nmap
-        if unanswered and (late.elapsed < wrapped_s or first.all_closed):
+        if unanswered and (late.elapsed < self.wrapped_s or first.all_closed):
             return Detection(None, "tcpwrapped", None, first.replies)
         return first
 
@@ -131,11 +134,9 @@ class Detector:
         an idle connection after 0.5 s) nmap calls that tcpwrapped whatever later probes
         say, and later too if every probe was closed unanswered. After a later probe's
         hard match only ``tcpwrappedms`` is waited for."""
-        wrapped_ms = self.null.tcpwrappedms if self.null is not None else None
-        wrapped_s = (wrapped_ms or DEFAULT_TCPWRAPPEDMS) / 1000
         if first.method == "matched":
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(asyncio.shield(slow), wrapped_s)
+                await asyncio.wait_for(asyncio.shield(slow), self.wrapped_s)
             if not slow.done():
                 return first
         return self._late_null(await slow, first)
@@ -239,13 +240,7 @@ class Detector:
                 return Detection(None, "unknown", tunnel, replies, None, null.error)
             if null.hard:
                 return Detection(null.verdict, "matched", tunnel, replies, "NULL")
-            wrapped_ms = self.null.tcpwrappedms or DEFAULT_TCPWRAPPEDMS
-            if (
-                tunnel is None
-                and null.closed
-                and not null.reply
-                and null.elapsed * 1000 < wrapped_ms
-            ):
+            if tunnel is None and null.closed and not null.reply and null.elapsed < self.wrapped_s:
                 return Detection(None, "tcpwrapped", tunnel, replies)
             if null.reply:
                 replies["NULL"] = null.reply

@@ -15,7 +15,7 @@ from typing import Optional
 from ..rules.escapes import escape
 from ..rules.matcher import Matcher
 from ..rules.ruleset import RuleSet, load_rules
-from .detect import DEFAULT_SERVICEWAITMS, Detector
+from .detect import Detector
 from .limits import HostGate, Pacer, fit_descriptors
 from .ports import Ports
 from .probing import ProbeResult, client_tls_context, close, open_connection
@@ -243,12 +243,10 @@ class Scanner:
         """The discovery connection, silent through the NULL wait, listens on while the
         walk runs (up to nmap's NULL wait in the thorough profile, the probe ceiling in
         the fast one): a banner that comes late is what nmap's NULL probe would see."""
-        probe = self.detector.null
-        wait = self.timing.probe_ceiling
-        if self.timing.slow_lane:
-            wait = (probe.totalwaitms or DEFAULT_SERVICEWAITMS) / 1000
-        result = await self.detector.probe(
-            probe, address, port, max(0.0, wait - null.elapsed), streams=(reader, writer)
+        detector = self.detector
+        wait = detector.null_wait_s if self.timing.slow_lane else self.timing.probe_ceiling
+        result = await detector.probe(
+            detector.null, address, port, max(0.0, wait - null.elapsed), streams=(reader, writer)
         )
         return result._replace(elapsed=result.elapsed + null.elapsed)
 
