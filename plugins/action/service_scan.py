@@ -111,12 +111,8 @@ class ActionModule(ActionBase):
         if result["mismatches"] and args["fail_on_mismatch"]:
             result["failed"] = True
             result["msg"] = "services differ from what is expected: " + "; ".join(
-                f"{h}: " + ", ".join(
-                    [f"missing {m}" for m in v["missing"]]
-                    + [f"unexpected {u}" for u in v["unexpected"]]
-                )
-                for h, v in sorted(result["mismatches"].items())
-            )  # fmt: skip
+                f"{h}: {facts.describe(v)}" for h, v in sorted(result["mismatches"].items())
+            )
 
     def _before(self, host: str, results_dir: Optional[str]) -> Optional[list]:
         if not results_dir:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.facts import label
 
 COLUMNS = ("host", "address", "port", "service", "product", "version", "extrainfo")
 
@@ -25,15 +26,12 @@ def services_table(hosts: Mapping, states: tuple = ("open",)) -> list[str]:
         for r in sorted(records, key=lambda r: (r.get("protocol", ""), r.get("port", 0))):
             if r.get("state") not in states:
                 continue
-            service = str(r.get("service") or r.get("method") or "unknown")
-            if r.get("tunnel"):
-                service = f"{r['tunnel']}/{service}"
             rows.append(
                 (
                     str(host),
                     str(r.get("address", "")),
                     f"{r.get('port')}/{r.get('protocol')}",
-                    service,
+                    label(r),
                     str(r.get("product") or ""),
                     str(r.get("version") or ""),
                     str(r.get("extrainfo") or ""),

@@ -6,12 +6,10 @@ a second run changes nothing, and expectations and --diff report real difference
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 
 import pytest
 
-from tests.lab import Lab
 from tests.support.ansible_run import (
     BIN,
     ROOT,
@@ -22,6 +20,7 @@ from tests.support.ansible_run import (
     run_playbook,
     write_inventory,
 )
+from tests.support.labs import running_lab
 
 pytestmark = pytest.mark.lab
 
@@ -31,12 +30,7 @@ PLAYBOOK = ROOT / "playbooks" / "scan.yml"
 
 @pytest.fixture(scope="module")
 def lab():  # type: ignore[no-untyped-def]
-    if os.geteuid() != 0:
-        pytest.fail("the lab needs root (servers on low ports, system users)")
-    with Lab() as lab:
-        lab.start_all(SERVERS)
-        assert set(lab.servers) == set(SERVERS), lab.skipped
-        yield lab
+    yield from running_lab(SERVERS)
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from fastprobe.engine.ports import Ports
 from fastprobe.engine.records import ServiceRecord
 from fastprobe.engine.scan import Scanner
 from tests.fidelity.capture import parse_xml, run_nmap
-from tests.lab import Lab
+from tests.support.labs import running_lab
 
 pytestmark = pytest.mark.lab
 
@@ -32,12 +32,7 @@ KNOWN: dict[str, str] = {}
 
 @pytest.fixture(scope="module")
 def lab():  # type: ignore[no-untyped-def]
-    if os.geteuid() != 0:
-        pytest.fail("the lab needs root (servers on low ports, system users)")
-    with Lab() as lab:
-        lab.start_all()
-        assert len(lab.services) >= 40, lab.skipped
-        yield lab
+    yield from running_lab(min_services=40)
 
 
 def test_engine_agrees_with_nmap_on_the_lab(lab, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

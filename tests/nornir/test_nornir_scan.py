@@ -5,7 +5,6 @@ write-back round trip and the progress processor."""
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ from rich.console import Console
 from nornir_fastprobe.plugins.functions import write_back
 from nornir_fastprobe.plugins.processors import ScanProgress
 from nornir_fastprobe.plugins.tasks import service_scan
-from tests.lab import Lab
+from tests.support.labs import running_lab
 
 pytestmark = pytest.mark.lab
 
@@ -44,12 +43,7 @@ other: {}
 
 @pytest.fixture(scope="module")
 def lab():  # type: ignore[no-untyped-def]
-    if os.geteuid() != 0:
-        pytest.fail("the lab needs root (servers on low ports, system users)")
-    with Lab() as lab:
-        lab.start_all(SERVERS)
-        assert set(lab.servers) == set(SERVERS), lab.skipped
-        yield lab
+    yield from running_lab(SERVERS)
 
 
 @pytest.fixture(scope="module")

@@ -62,14 +62,9 @@ def host_file(results_dir: str, host: str) -> str:
 def read_host(results_dir: str, host: str) -> Optional[list[dict[str, Any]]]:
     """The services a host had in the results directory, or None if it has no file."""
     path = host_file(results_dir, host)
-    try:
-        with open(path, encoding="utf-8") as fh:
-            doc = json.load(fh)
-    except FileNotFoundError:
+    if not os.path.exists(path):
         return None
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"{path}: not a fastprobe results file ({exc})") from exc
-    return _services_of(doc, path)
+    return _services_of(_load(path), path)
 
 
 def read_dir(results_dir: str) -> dict[str, list[dict[str, Any]]]:
@@ -79,16 +74,20 @@ def read_dir(results_dir: str) -> dict[str, list[dict[str, Any]]]:
         if not name.endswith(".json"):
             continue
         path = os.path.join(results_dir, name)
-        try:
-            with open(path, encoding="utf-8") as fh:
-                doc = json.load(fh)
-        except (OSError, ValueError) as exc:
-            raise ValueError(f"{path}: not a fastprobe results file ({exc})") from exc
+        doc = _load(path)
         host = doc.get("host") if isinstance(doc, dict) else None
         if not isinstance(host, str) or not host:
             raise ValueError(f"{path}: not a fastprobe results file (no host)")
         out[host] = _services_of(doc, path)
     return out
+
+
+def _load(path: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: not a fastprobe results file ({exc})") from exc
 
 
 def _services_of(doc: Any, path: str) -> list[dict[str, Any]]:
@@ -116,6 +115,13 @@ def write_host(results_dir: str, host: str, records: Iterable[dict[str, Any]]) -
         fh.write(text)
     os.replace(tmp, path)
     return True
+
+
+def label(record: dict[str, Any]) -> str:
+    """The service as a table shows it: ``ssl/http``, or the method when it has no name
+    (``unknown``, ``excluded``)."""
+    service = str(record.get("service") or record.get("method") or "unknown")
+    return f"{record['tunnel']}/{service}" if record.get("tunnel") else service
 
 
 def diff_text(records: Optional[Iterable[dict[str, Any]]]) -> str:
@@ -176,6 +182,12 @@ def check(expected: list[tuple[int, str, str]], records: Iterable[dict[str, Any]
         }
     )
     return {"missing": missing, "unexpected": unexpected}
+
+
+def describe(mismatch: dict[str, list[str]]) -> str:
+    """``missing 443/tcp/nginx, unexpected 8080/tcp/http``, from ``check``'s result."""
+    parts = [f"missing {m}" for m in mismatch["missing"]]
+    return ", ".join(parts + [f"unexpected {u}" for u in mismatch["unexpected"]])
 
 
 # --- sharding -----------------------------------------------------------------------

@@ -11,6 +11,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from fastprobe.facts import label
+
 
 class ScanProgress:
     """Hosts done, services found and unknown ones while ``service_scan`` runs; then a
@@ -79,14 +81,11 @@ class ScanProgress:
 
 
 def _row(host: str, r: dict) -> tuple[str, ...]:
-    service = r.get("service") or r.get("method") or "unknown"
-    if r.get("tunnel"):
-        service = f"{r['tunnel']}/{service}"
     return (
         host,
         str(r.get("address", "")),
         f"{r.get('port')}/{r.get('protocol')}",
-        service,
+        label(r),
         r.get("product") or "",
         r.get("version") or "",
     )

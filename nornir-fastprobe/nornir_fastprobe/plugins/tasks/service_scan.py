@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import difflib
 import threading
 from collections.abc import Sequence
 from typing import Any, Optional
@@ -145,8 +146,6 @@ async def _scan(scanner: Any, targets: list[str], ports: Any) -> list[dict]:
 
 
 def _unified(before: str, after: str, name: str) -> str:
-    import difflib
-
     return "".join(
         difflib.unified_diff(
             before.splitlines(keepends=True),
@@ -160,6 +159,4 @@ def _unified(before: str, after: str, name: str) -> str:
 def _mismatch_text(name: str, mismatches: Optional[dict]) -> str:
     if not mismatches:
         return ""
-    parts = [f"missing {m}" for m in mismatches["missing"]]
-    parts += [f"unexpected {u}" for u in mismatches["unexpected"]]
-    return f"{name}: services differ from what is expected: {', '.join(parts)}"
+    return f"{name}: services differ from what is expected: {facts.describe(mismatches)}"
