@@ -1,4 +1,4 @@
-"""``fastprobe match`` and ``fastprobe rules lint|test``."""
+"""``fastprobe match``, ``fastprobe scan`` and ``fastprobe rules lint|test|assemble``."""
 
 from __future__ import annotations
 
@@ -125,6 +125,27 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("files", nargs="*", metavar="FILE", help="default: the project's overlays")
     test.add_argument("-v", "--verbose", action="store_true", help="also list passing examples")
     _add_rule_options(test)
+    asm = rsub.add_parser(
+        "assemble", help="merge nmap's probe file and overlays into one file nmap reads"
+    )
+    asm.add_argument(
+        "files", nargs="*", metavar="FILE", help="overlays, in order (default: the project's)"
+    )
+    asm.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
+    base = asm.add_mutually_exclusive_group()
+    base.add_argument(
+        "--nmap-probes", metavar="FILE", help="nmap's probe file (default: the installed one)"
+    )
+    base.add_argument("--no-base", action="store_true", help="the overlays alone")
+    asm.add_argument(
+        "--exclude-mode",
+        choices=EXCLUDE_MODES,
+        default="drop",
+        help="the base file's Exclude: keep it, replace it with the overlays' or drop it "
+        "(default: drop, so nmap probes every port)",
+    )
+    asm.add_argument("--totalwaitms", type=int, metavar="MS", help="set on every probe")
+    asm.add_argument("--tcpwrappedms", type=int, metavar="MS", help="set on the NULL probe")
     return parser
 
 
@@ -192,17 +213,20 @@ def cmd_match(args: argparse.Namespace) -> int:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
+    from fastprobe.rules.assemble import is_assembled
     from fastprobe.rules.lint import lint_files
 
+    alone = [f for f in args.files if args.no_default_rules or is_assembled(f)]
+    merged = [f for f in args.files if f not in alone]
     context = None
-    if not args.no_default_rules:
-        targets = {_real(f) for f in args.files}
+    if merged:
+        targets = {_real(f) for f in merged}
         overlays = [p for p in default_overlays() if _real(p) not in targets]
         try:
             context = load_rules("default", overlays)
         except ProbeFileError as exc:
             print(f"fastprobe: warning: checking without context: {exc}", file=sys.stderr)
-    issues = lint_files(args.files, context)
+    issues = lint_files(alone) + lint_files(merged, context)
     errors = sum(1 for i in issues if i.severity == "error")
     warnings = len(issues) - errors
     for issue in sorted(issues, key=lambda i: (i.file, i.line)):
@@ -240,6 +264,56 @@ def cmd_test(args: argparse.Namespace) -> int:
             print(f"    {field}: expected {exp!r}, got {got!r}")
     print(f"{len(results) - failed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def cmd_assemble(args: argparse.Namespace) -> int:
+    from fastprobe.rules.assemble import Source, assemble
+    from fastprobe.rules.ruleset import find_nmap_probes
+
+    def read(path: str, option: str) -> Source:
+        try:
+            with open(path, encoding="latin-1") as fh:  # byte for byte, as nmap reads it
+                return Source(display_path(path), fh.read())
+        except OSError as exc:
+            raise CliError(f"{option}{path}: {exc.strerror or exc}") from None
+
+    base = None
+    if not args.no_base:
+        path = args.nmap_probes or find_nmap_probes()
+        if path is None:
+            raise CliError("--nmap-probes: nmap's probe file was not found; give its path")
+        base = read(path, "--nmap-probes ")
+    files = _unique(args.files) if args.files else default_overlays()
+    if base is None and not files:
+        raise CliError("--no-base needs at least one overlay FILE")
+    try:
+        result = assemble(
+            base,
+            [read(f, "") for f in files],
+            exclude=args.exclude_mode,
+            totalwaitms=args.totalwaitms,
+            tcpwrappedms=args.tcpwrappedms,
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    data = result.text.encode("latin-1")
+    if not args.output or args.output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        tmp = f"{args.output}.tmp{os.getpid()}"
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, args.output)
+        except OSError as exc:
+            raise CliError(f"--output {args.output}: {exc.strerror or exc}") from None
+    print(
+        f"{result.probes} probes, {result.rules} rules from {1 if base else 0} base file and "
+        f"{len(files)} overlay(s); {result.excluded or 'no Exclude'}",
+        file=sys.stderr,
+    )
+    return 0
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
@@ -424,6 +498,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return cmd_scan(args)
         if args.rules_command == "lint":
             return cmd_lint(args)
+        if args.rules_command == "assemble":
+            return cmd_assemble(args)
         return cmd_test(args)
     except (CliError, ProbeFileError) as exc:
         print(f"fastprobe: error: {exc}", file=sys.stderr)

@@ -168,3 +168,30 @@ def test_rules_test_runs_examples_and_shows_differences(tmp_path) -> None:  # ty
     assert f"FAIL {f}:5 (rule {f}:6)" in lines
     assert "    service: expected 'ssh', got 'acme-ssh'" in lines
     assert lines[-1] == "1 passed, 2 failed"
+
+
+def test_rules_assemble_writes_a_file_lint_passes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    overlay = tmp_path / "mine.probes"
+    overlay.write_text("Probe TCP Mine q|hi\\r\\n|\nmatch mine m|^MINE (\\d+)| p/Mine/ v/$1/\n")
+    out = tmp_path / "nmap-service-probes"
+    p = run("rules", "assemble", str(overlay), "--totalwaitms", "300", "-o", str(out))
+    assert p.returncode == 0, p.stderr
+    assert "1 overlay(s); no Exclude" in p.stderr
+    text = out.read_text(encoding="latin-1")
+    assert "\nExclude" not in text and "match mine m|^MINE" in text
+    assert "totalwaitms 6000" not in text and "totalwaitms 300" in text
+    lint = run("rules", "lint", "-q", str(out))
+    assert lint.returncode == 0, lint.stdout
+    assert ": 0 error(s)" in lint.stdout and "duplicate" not in lint.stdout
+    kept = run("rules", "assemble", "--no-base", str(overlay), "--exclude-mode", "keep")
+    assert kept.returncode == 0 and kept.stdout.count("\nProbe ") == 1
+
+
+def test_rules_assemble_errors_name_the_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.probes"
+    bad.write_text("Probe TCP Mine q|hi|\nmatch mine m|(|\n")
+    p = run("rules", "assemble", str(bad), "-o", str(tmp_path / "out"))
+    assert p.returncode == 2 and "bad.probes:2:" in p.stderr
+    assert not (tmp_path / "out").exists()
+    p = run("rules", "assemble", "--nmap-probes", str(tmp_path / "none"))
+    assert p.returncode == 2 and "--nmap-probes " in p.stderr and "none" in p.stderr

@@ -6,9 +6,7 @@ result files, expectations and diffs. The scan itself runs in the module."""
 
 from __future__ import annotations
 
-import glob
 import ipaddress
-import os
 from typing import Optional
 
 from ansible.errors import AnsibleActionFail
@@ -18,8 +16,8 @@ from ansible_collections.fastprobe.scanner.plugins.modules.service_scan import (
     ARGUMENT_SPEC,
     NMAP_ENGINE_MISSING,
 )
+from ansible_collections.fastprobe.scanner.plugins.plugin_utils.rules import read_rules
 
-COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # options the action plugin consumes; the rest go to the module
 CONTROLLER_ONLY = ("rules", "project_rules", "scanners", "shard", "results_dir", "expect",
                    "fail_on_mismatch")  # fmt: skip
@@ -206,26 +204,3 @@ def _normal(address: str) -> str:
         return str(ipaddress.ip_address(address))
     except ValueError:
         return address
-
-
-def read_rules(paths: list[str], project_rules: bool) -> list[dict[str, str]]:
-    """The overlay files' text, read here on the controller: rules kept in Git next to
-    the playbooks are never copied to scan hosts by hand."""
-    files: list[str] = []
-    if project_rules:
-        files += sorted(glob.glob(os.path.join(COLLECTION_ROOT, "rules", "*.probes")))
-    for path in paths:
-        if os.path.isdir(path):
-            files += sorted(glob.glob(os.path.join(path, "*.probes")))
-        elif os.path.isfile(path):
-            files.append(path)
-        else:
-            raise AnsibleActionFail(f"rules: {path}: no such file or directory")
-    out = []
-    for path in files:
-        try:
-            with open(path, encoding="utf-8") as fh:
-                out.append({"name": path, "content": fh.read()})
-        except (OSError, UnicodeDecodeError) as exc:
-            raise AnsibleActionFail(f"rules: {path}: {exc}") from exc
-    return out

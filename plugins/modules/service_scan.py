@@ -101,7 +101,8 @@ options:
   rules:
     description:
       - Overlay probe files on the controller (files, or directories whose C(*.probes)
-        files are read), tried before nmap's rules. Read by the action plugin.
+        files are read), tried before the collection's own rules and nmap's, in the
+        order given. Read by the action plugin.
     type: list
     elements: path
     default: []
