@@ -55,10 +55,14 @@ def test_assembled_file_is_what_the_engine_uses(base: Source) -> None:
     reply = b"HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\n\r\n"
     a = Matcher(back).match(get, reply).verdict
     b = Matcher(merged).match(merged.get("GetRequest"), reply).verdict
-    assert (a.service, a.product, a.version) == (b.service, b.product, b.version) == (
-        "http",
-        "nginx",
-        "1.22.1",
+    assert (
+        (a.service, a.product, a.version)
+        == (b.service, b.product, b.version)
+        == (
+            "http",
+            "nginx",
+            "1.22.1",
+        )
     )
 
 
@@ -108,5 +112,5 @@ def test_bad_overlay_names_its_file_and_line(base: Source) -> None:
         assemble(base, [Source("bad.probes", bad)])
     assert str(err.value).startswith("bad.probes:2:")
     changed = "Probe TCP GetRequest q|GET /|\nmatch x m|^x|\n"
-    with pytest.raises(ProbeFileError, match="changed.probes:1: probe TCP GetRequest"):
+    with pytest.raises(ProbeFileError, match=r"changed\.probes:1: probe TCP GetRequest"):
         assemble(base, [Source("changed.probes", changed)])
