@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-done
 
-.PHONY: setup scan test lint unit ansible bench lab clean
+.PHONY: setup scan test lint unit ansible bench lab nmap-role clean
 
 setup: $(STAMP)
 
@@ -33,7 +33,11 @@ test: lint unit ansible
 scan: setup
 	$(BIN)/python scripts/demo-scan
 
-bench: setup
+# the nmap role on this machine: Debian's nmap with the timing changes, in build/nmap-role
+nmap-role: setup
+	$(BIN)/python scripts/build-nmap
+
+bench: setup nmap-role
 	$(BIN)/python benchmarks/match_bench.py
 	$(BIN)/python benchmarks/silent_port.py
 	$(BIN)/python benchmarks/scale.py

@@ -1,15 +1,18 @@
-"""The whole lab: stock nmap -sV against fastprobe on the same ports, in one run.
+"""The whole lab: stock nmap -sV, the role's patched nmap and fastprobe on the same
+ports, in one run.
 
-    .venv/bin/python benchmarks/lab_bench.py
+    .venv/bin/python benchmarks/lab_bench.py [--patched-nmap PATH]
 
 Starts the lab (tests/lab; needs root and scripts/install-lab-packages), runs stock
-nmap on every TCP port (one nmap per address, all in parallel, as a user would) and
-fastprobe (fast profile) on the same ports, then prints both wall times, the ratio,
-and every port where the service names, products or versions differ.
+nmap on every TCP port (one nmap per address, all in parallel, as a user would), then
+the patched nmap the same way (roles/nmap; `make nmap-role` builds it), then
+fastprobe (fast profile) on the same ports, and prints the wall times, the ratios,
+and every port where a service name, product or version differs from stock nmap's.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import sys
@@ -21,35 +24,27 @@ from pathlib import Path
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from benchmarks.patched import NOT_BUILT, patched_nmap  # noqa: E402
 from fastprobe.engine.scan import Scanner  # noqa: E402
 from tests.fidelity.capture import parse_xml, run_nmap  # noqa: E402
 from tests.lab import Lab  # noqa: E402
 
 
-def main() -> int:
-    with Lab() as lab, tempfile.TemporaryDirectory() as tmp:
-        lab.start_all()
-        by_host: dict[str, list[int]] = {}
-        names = {}
-        for s in lab.services:
-            if s.protocol == "tcp":
-                by_host.setdefault(s.host, []).append(s.port)
-                names[(s.host, s.port)] = s.name
-        start = time.monotonic()
-        with ThreadPoolExecutor(max_workers=len(by_host)) as pool:
-            runs = list(pool.map(lambda h: (h, run_nmap(h, by_host[h], Path(tmp))), by_host))
-        nmap_wall = time.monotonic() - start
-        theirs = {}
-        for host, (_trace, xml_path, _secs) in runs:
-            for port, v in parse_xml(xml_path)[1].items():
-                theirs[(host, port)] = v
+def nmap_lab(nmap: str, by_host: dict[str, list[int]], tmp: str, tag: str) -> tuple[dict, float]:
+    """One nmap per address, all at once; verdicts by (address, port) and the wall time."""
+    start = time.monotonic()
+    with ThreadPoolExecutor(max_workers=len(by_host)) as pool:
+        runs = list(pool.map(lambda h: (h, run_nmap(h, by_host[h], Path(tmp), nmap, tag)), by_host))
+    wall = time.monotonic() - start
+    verdicts = {}
+    for host, (_trace, xml_path, _secs) in runs:
+        for port, v in parse_xml(xml_path)[1].items():
+            verdicts[(host, port)] = v
+    return verdicts, wall
 
-        async def ours() -> dict:
-            return {(r.address, r.port): r async for r in Scanner().scan(endpoints=lab.endpoints())}
 
-        start = time.monotonic()
-        mine = asyncio.run(ours())
-        our_wall = time.monotonic() - start
+def compare(label: str, theirs: dict, mine: dict, names: dict) -> None:
+    """How often ``mine`` names what stock nmap named, and where it does not."""
     named = agree_name = agree_version = 0
     notes = []
     for key, v in sorted(theirs.items()):
@@ -61,25 +56,56 @@ def main() -> int:
             agree_name += 1
         else:
             notes.append(
-                f"{names[key]}: name ours {r.service}/{r.tunnel}, nmap {v.service}/{v.tunnel}"
+                f"{names[key]}: name {label} {r.service}/{r.tunnel}, nmap {v.service}/{v.tunnel}"
             )
         if (r.product, r.version) == (v.product, v.version):
             agree_version += 1
         else:
             notes.append(
-                f"{names[key]}: ours {r.product} {r.version}, nmap {v.product} {v.version}"
+                f"{names[key]}: {label} {r.product} {r.version}, nmap {v.product} {v.version}"
             )
-    print(f"lab: {len(names)} TCP ports on {len(by_host)} addresses; nmap names {named}")
     print(
-        f"stock nmap -sV: {nmap_wall:.1f} s; fastprobe: {our_wall:.1f} s; "
-        f"ratio {nmap_wall / our_wall:.0f}x"
-    )
-    print(
-        f"same service name on {agree_name}/{named}; same product and version on "
-        f"{agree_version}/{named} ({100 * agree_version / max(named, 1):.1f}%)"
+        f"{label}: same service name as stock nmap on {agree_name}/{named}; same product and "
+        f"version on {agree_version}/{named} ({100 * agree_version / max(named, 1):.1f}%)"
     )
     for n in notes:
         print("  " + n)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    ap.add_argument("--patched-nmap", metavar="PATH", help="the role's nmap (default: found)")
+    patched = patched_nmap(ap.parse_args().patched_nmap)
+    with Lab() as lab, tempfile.TemporaryDirectory() as tmp:
+        lab.start_all()
+        by_host: dict[str, list[int]] = {}
+        names = {}
+        for s in lab.services:
+            if s.protocol == "tcp":
+                by_host.setdefault(s.host, []).append(s.port)
+                names[(s.host, s.port)] = s.name
+        theirs, nmap_wall = nmap_lab("nmap", by_host, tmp, "stock")
+        fixed, fixed_wall = nmap_lab(patched, by_host, tmp, "patched") if patched else ({}, 0.0)
+
+        async def ours() -> dict:
+            return {(r.address, r.port): r async for r in Scanner().scan(endpoints=lab.endpoints())}
+
+        start = time.monotonic()
+        mine = asyncio.run(ours())
+        our_wall = time.monotonic() - start
+    named = sum(1 for v in theirs.values() if v.method == "probed")
+    print(f"lab: {len(names)} TCP ports on {len(by_host)} addresses; stock nmap names {named}")
+    print(f"stock nmap -sV: {nmap_wall:.1f} s; fastprobe: {our_wall:.1f} s")
+    print(f"ratio stock nmap / fastprobe: {nmap_wall / our_wall:.0f}x")
+    if patched:
+        print(f"patched nmap -sV: {fixed_wall:.1f} s")
+        print(f"ratio stock / patched: {nmap_wall / fixed_wall:.1f}x; "
+              f"patched / fastprobe: {fixed_wall / our_wall:.1f}x")  # fmt: skip
+    else:
+        print(NOT_BUILT)
+    compare("fastprobe", theirs, mine, names)
+    if patched:
+        compare("patched nmap", theirs, fixed, names)
     return 0
 
 

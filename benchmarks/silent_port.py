@@ -1,9 +1,11 @@
-"""One silent port (accepts, never speaks): stock nmap -sV against fastprobe, same run.
+"""One silent port (accepts, never speaks): stock nmap -sV, the role's patched nmap
+and fastprobe, in one run.
 
-    .venv/bin/python benchmarks/silent_port.py [--skip-nmap]
+    .venv/bin/python benchmarks/silent_port.py [--skip-nmap] [--patched-nmap PATH]
 
-nmap walks every probe and waits for each (~160 s on nmap 7.93); fastprobe's fast
-profile sends them at once with short waits. Both must call the port unknown.
+nmap walks every probe and waits for each (~160 s on nmap 7.93); the patched nmap
+(roles/nmap: 300 ms a probe) still walks them one after another; fastprobe's fast
+profile sends them at once with short waits. All must call the port unknown.
 """
 
 from __future__ import annotations
@@ -21,16 +23,17 @@ import xml.etree.ElementTree as ET
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from benchmarks.patched import NOT_BUILT, patched_nmap  # noqa: E402
 from fastprobe.engine.ports import Ports  # noqa: E402
 from fastprobe.engine.scan import Scanner  # noqa: E402
 
 
-def nmap_verdict(port: int) -> tuple[float, str]:
+def nmap_verdict(port: int, nmap: str = "nmap") -> tuple[float, str]:
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out.xml")
         start = time.monotonic()
         subprocess.run(
-            ["nmap", "-sV", "-sT", "-Pn", "-n", "-p", str(port), "127.0.0.1", "-oX", out],
+            [nmap, "-sV", "-sT", "-Pn", "-n", "-p", str(port), "127.0.0.1", "-oX", out],
             check=True, capture_output=True,
         )  # fmt: skip
         took = time.monotonic() - start
@@ -54,7 +57,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     ap.add_argument("--skip-nmap", action="store_true", help="fastprobe only")
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--patched-nmap", metavar="PATH", help="the role's nmap (default: found)")
     args = ap.parse_args()
+    patched = patched_nmap(args.patched_nmap)
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(256)  # the kernel accepts; nobody ever speaks
@@ -65,10 +70,18 @@ def main() -> int:
             f"fastprobe (fast profile): {best:.3f} s best, {sorted(times)[len(times) // 2]:.3f} s"
             f" median of {len(times)}, verdict {ours}"
         )
+        if patched:
+            fixed, verdict = nmap_verdict(port, patched)
+            print(f"patched nmap -sV ({patched}): {fixed:.1f} s, verdict {verdict}")
+            print(f"ratio patched nmap / fastprobe: {fixed / best:.0f}x")
+        else:
+            print(NOT_BUILT)
         if not args.skip_nmap:
             took, theirs = nmap_verdict(port)
             print(f"stock nmap -sV: {took:.1f} s, verdict {theirs}")
-            print(f"ratio: {took / best:.0f}x")
+            print(f"ratio stock nmap / fastprobe: {took / best:.0f}x")
+            if patched:
+                print(f"ratio stock nmap / patched nmap: {took / fixed:.1f}x")
     return 0
 
 

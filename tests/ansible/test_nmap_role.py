@@ -14,17 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.ansible_run import ROOT, collections_path, recap, run_playbook, write_inventory
+from tests.support import nmap_role
+from tests.support.ansible_run import recap
+from tests.support.nmap_role import NMAP, PREFIX, PROBES, WORK
 from tests.support.scripted import Script, ScriptedServers
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0, reason="the role installs packages and writes under /etc/apt: run as root"
 )
 
-WORK = ROOT / "build" / "nmap-role"
-PREFIX = WORK / "prefix"
-NMAP = PREFIX / "bin" / "nmap"
-PROBES = PREFIX / "share" / "fastprobe" / "nmap-service-probes"
 STOCK = "/usr/bin/nmap"
 OVERLAY = """# a service nmap does not know, for the test of the deployed probe file
 Probe TCP NULL q||
@@ -48,28 +46,10 @@ end
 
 
 def play(**extra: object) -> subprocess.CompletedProcess:
-    inventory = write_inventory(
-        WORK / "inventory.json",
-        {"all": {"hosts": {"scanhost": {"ansible_connection": "local",
-                                        "ansible_python_interpreter": sys.executable}}}},
-    )  # fmt: skip
     rules = WORK / "rules"
     rules.mkdir(parents=True, exist_ok=True)
     (rules / "test.probes").write_text(OVERLAY)
-    extra_vars = {
-        "fastprobe_scanners": "scanhost",
-        "fastprobe_nmap_prefix": str(PREFIX),
-        "fastprobe_nmap_build_dir": str(WORK / "build"),
-        "fastprobe_nmap_rules": [str(rules)],
-        **extra,
-    }
-    return run_playbook(
-        ROOT / "playbooks" / "nmap.yml",
-        inventory,
-        collections_path(ROOT / "build"),
-        extra_vars=extra_vars,
-        timeout=1500,
-    )
+    return nmap_role.play([rules], **extra)
 
 
 def changed_tasks(output: str) -> list[str]:
@@ -111,7 +91,7 @@ def test_the_role_installs_nmap_under_its_prefix(built) -> None:  # type: ignore
 def test_a_second_run_changes_nothing(built) -> None:  # type: ignore[no-untyped-def]
     again = play()
     assert again.returncode == 0, again.stdout[-3000:]
-    assert recap(again.stdout)["scanhost"]["changed"] == 0, changed_tasks(again.stdout)
+    assert recap(again.stdout)["here"]["changed"] == 0, changed_tasks(again.stdout)
 
 
 def test_each_probe_waits_300_ms_whatever_the_file_says(built) -> None:  # type: ignore[no-untyped-def]

@@ -225,13 +225,16 @@ def final_match(verdict: Verdict, matches: list[TraceMatch]) -> Optional[TraceMa
     return soft[0] if soft else None
 
 
-def run_nmap(host: str, ports: list[int], workdir: Path) -> tuple[str, Path, float]:
-    """Stock nmap on one loopback address; returns (trace text, XML path, seconds)."""
+def run_nmap(
+    host: str, ports: list[int], workdir: Path, nmap: str = "nmap", tag: str = "nmap"
+) -> tuple[str, Path, float]:
+    """nmap (stock unless ``nmap`` names another build) on one loopback address;
+    returns (trace text, XML path, seconds)."""
     if not ipaddress.ip_address(host).is_loopback:
         raise ValueError(f"refusing to scan {host}: the lab is on 127.0.0.0/8 only")
-    xml_path = workdir / f"nmap-{host}.xml"
+    xml_path = workdir / f"{tag}-{host}.xml"
     argv = [
-        "nmap", "-sV", "--version-trace", "-n", "-Pn", "-sT",
+        nmap, "-sV", "--version-trace", "-n", "-Pn", "-sT",
         "-p", ",".join(str(p) for p in sorted(ports)), host, "-oX", str(xml_path),
     ]  # fmt: skip
     t0 = time.monotonic()
@@ -245,7 +248,7 @@ def run_nmap(host: str, ports: list[int], workdir: Path) -> tuple[str, Path, flo
         proc.communicate(timeout=10)
         raise RuntimeError(f"nmap on {host} did not finish within {NMAP_TIMEOUT:.0f}s") from None
     text = out.decode("utf-8", "replace")
-    (workdir / f"nmap-{host}.trace").write_text(text)
+    (workdir / f"{tag}-{host}.trace").write_text(text)
     if proc.returncode != 0:
         raise RuntimeError(f"nmap on {host} failed ({proc.returncode}): {text[-500:]}")
     return text, xml_path, time.monotonic() - t0
