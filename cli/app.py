@@ -82,12 +82,25 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("-iL", dest="input_files", action="append", default=[], metavar="FILE")
     sc.add_argument("--exclude", action="append", default=[], metavar="TARGETS")
     sc.add_argument("--exclude-file", action="append", default=[], metavar="FILE")
-    sc.add_argument("--profile", choices=("fast", "thorough"), default="fast")
+    sc.add_argument(
+        "--engine",
+        choices=("native", "nmap"),
+        default="native",
+        help="native: fastprobe's concurrent engine; nmap: run nmap with the same rules",
+    )
+    sc.add_argument(
+        "--nmap-path",
+        metavar="PATH",
+        help="nmap for --engine nmap (default: /opt/fastprobe/nmap/bin/nmap, where the "
+        "collection's nmap role installs it, else nmap on PATH)",
+    )
+    # None: not given (native-only options are refused with --engine nmap)
+    sc.add_argument("--profile", choices=("fast", "thorough"), help="default: fast")
     sc.add_argument("--version-intensity", type=int, default=7, metavar="0-9")
     sc.add_argument("--version-light", action="store_const", const=2, dest="version_intensity")
     sc.add_argument("--version-all", action="store_const", const=9, dest="version_intensity")
-    sc.add_argument("--max-conns", type=int, default=512, metavar="N")
-    sc.add_argument("--max-host-conns", type=int, default=32, metavar="N")
+    sc.add_argument("--max-conns", type=int, metavar="N", help="default: 512")
+    sc.add_argument("--max-host-conns", type=int, metavar="N", help="default: 32")
     sc.add_argument("--all-states", action="store_true", help="also report closed and filtered")
     sc.add_argument(
         "-oJ", dest="json_out", metavar="FILE", help="JSON lines as results come ('-': stdout)"
@@ -169,14 +182,19 @@ def _read_reply(args: argparse.Namespace) -> bytes:
         raise CliError(f"--reply-file {args.reply_file}: {exc.strerror or exc}") from None
 
 
-def _load(args: argparse.Namespace, extra: Sequence[str] = ()) -> RuleSet:
+def _rule_paths(args: argparse.Namespace, extra: Sequence[str] = ()) -> list[str]:
+    """The overlay files, in the order their rules are tried."""
     given = _unique(list(args.rules) + list(extra))
     if args.no_default_rules:
         if not given:
             raise CliError("--no-default-rules needs at least one --rules FILE")
-        return load_rules(None, given, exclude=args.exclude_mode)
-    project = [p for p in default_overlays() if _real(p) not in {_real(g) for g in given}]
-    return load_rules("default", given + project, exclude=args.exclude_mode)
+        return given
+    return given + [p for p in default_overlays() if _real(p) not in {_real(g) for g in given}]
+
+
+def _load(args: argparse.Namespace, extra: Sequence[str] = ()) -> RuleSet:
+    base = None if args.no_default_rules else "default"
+    return load_rules(base, _rule_paths(args, extra), exclude=args.exclude_mode)
 
 
 def _unique(paths: Sequence[str]) -> list[str]:
@@ -319,22 +337,42 @@ def cmd_assemble(args: argparse.Namespace) -> int:
 def cmd_scan(args: argparse.Namespace) -> int:
     import asyncio
 
+    from fastprobe.engine.nmaprun import NmapError
+    from fastprobe.engine.options import OptionError
     from fastprobe.engine.ports import Ports, PortSpecError, parse_ports, top_ports
     from fastprobe.engine.scan import Scanner
     from fastprobe.engine.targets import Exclusions, TargetError, read_list
 
+    nmap = args.engine == "nmap"
     try:
         if args.ports and args.top_ports:
             raise CliError("give -p or --top-ports, not both")
-        if args.ports:
-            ports = parse_ports(args.ports)
-        else:
-            ports = Ports(top_ports(args.top_ports or 1000), ())
-        exclude = Exclusions(
-            [x for spec in args.exclude for x in spec.split(",")]
-            + [x for f in args.exclude_file for x in read_list(f)]
-        )
+        if args.nmap_path and not nmap:
+            raise CliError("--nmap-path: only with --engine nmap")
+        excluded = [x for spec in args.exclude for x in spec.split(",")] + [
+            x for f in args.exclude_file for x in read_list(f)
+        ]
+        exclude = Exclusions(excluded)  # checked here for nmap too
         endpoints = None
+        if nmap:
+            # nmap's own --top-ports: a built nmap reads the nmap-services it came with
+            ports = parse_ports(args.ports) if args.ports else (args.top_ports or 1000)
+            scanner = _nmap_scanner(args)
+        else:
+            if args.ports:
+                ports = parse_ports(args.ports)
+            else:
+                ports = Ports(top_ports(args.top_ports or 1000), ())
+            scanner = Scanner(
+                _load(args),
+                profile=args.profile or "fast",
+                intensity=args.version_intensity,
+                max_conns=512 if args.max_conns is None else args.max_conns,
+                max_host_conns=32 if args.max_host_conns is None else args.max_host_conns,
+                regex_timeout=args.regex_timeout,
+                report_closed=args.all_states,
+                rate=args.rate,
+            )
         if args.from_file:
             from fastprobe.engine.imports import ImportFileError, read_endpoints
 
@@ -344,23 +382,13 @@ def cmd_scan(args: argparse.Namespace) -> int:
                 raise CliError(str(exc)) from None
         elif not args.targets and not args.input_files:
             raise CliError("no targets: give addresses, networks, ranges or names, or -iL FILE")
-        scanner = Scanner(
-            _load(args),
-            profile=args.profile,
-            intensity=args.version_intensity,
-            max_conns=args.max_conns,
-            max_host_conns=args.max_host_conns,
-            regex_timeout=args.regex_timeout,
-            report_closed=args.all_states,
-            rate=args.rate,
-        )
         done = _done(args.resume) if args.resume else set()
     except PortSpecError as exc:
         raise CliError(f"-p: {exc}") from None
     except TargetError as exc:
         raise CliError(str(exc)) from None
     except ValueError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(_cli_option(str(exc))) from None
     sink = None
     if args.json_out and args.json_out != "-":
         try:
@@ -376,14 +404,19 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
     from fastprobe.cli.progress import ScanProgress, count_targets
 
-    if endpoints is not None:
-        total = len(endpoints) - len(done)
+    if nmap:  # nmap reports host by host: no port count to show
+        progress = ScanProgress(None, enabled=False)
+        scan = scanner.scan(
+            args.targets, ports, input_files=args.input_files, exclude=excluded,
+            xml_path=args.xml_out,
+        )  # fmt: skip
     else:
-        total = count_targets(args.targets, args.input_files) * len(ports) - len(done)
-    progress = ScanProgress(max(total, 0), enabled=not args.quiet and args.json_out != "-")
-
-    async def run() -> None:
-        async for record in scanner.scan(
+        if endpoints is not None:
+            total = len(endpoints) - len(done)
+        else:
+            total = count_targets(args.targets, args.input_files) * len(ports) - len(done)
+        progress = ScanProgress(max(total, 0), enabled=not args.quiet and args.json_out != "-")
+        scan = scanner.scan(
             args.targets,
             ports,
             input_files=args.input_files,
@@ -391,7 +424,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
             skip=done,
             on_port_done=progress.port_done,
             endpoints=endpoints,
-        ):
+        )
+
+    async def run() -> None:
+        async for record in scan:
             progress.record(record)
             rows.append(record)
             line = json.dumps(record.as_dict(), sort_keys=False)
@@ -402,17 +438,22 @@ def cmd_scan(args: argparse.Namespace) -> int:
                 sink.flush()
 
     interrupted = False
+    failure = None
     try:
         with progress:
             asyncio.run(run())
     except TargetError as exc:
         raise CliError(str(exc)) from None
+    except OptionError as exc:  # nmap's targets and ports, checked as it starts
+        raise CliError(_cli_option(str(exc))) from None
+    except NmapError as exc:
+        failure = str(exc)  # what nmap finished is kept: written below
     except KeyboardInterrupt:
         interrupted = True  # what finished is kept: written below and already in -oJ
     finally:
         if sink is not None:
             sink.close()
-    if args.xml_out:
+    if args.xml_out and not nmap:  # nmap wrote its own
         from fastprobe.engine.xmlout import to_xml, write_xml
 
         tree = to_xml(rows, args=" ".join(["fastprobe", *sys.argv[1:]]), start=started)
@@ -428,7 +469,58 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if interrupted:
         print(f"fastprobe: interrupted; {len(rows)} finished record(s) kept", file=sys.stderr)
         return 130
+    if failure:
+        print(f"fastprobe: error: {failure}; {len(rows)} record(s) kept", file=sys.stderr)
+        return 1
     return 0
+
+
+# the engine's option names, as the command line spells them
+_CLI_OPTIONS = {
+    "nmap_path": "--nmap-path",
+    "ports": "-p",
+    "top_ports": "--top-ports",
+    "intensity": "--version-intensity",
+    "rate": "--rate",
+    "xml_path": "-oX",
+}
+
+
+def _cli_option(message: str) -> str:
+    name, sep, rest = message.partition(": ")
+    return f"{_CLI_OPTIONS[name]}: {rest}" if sep and name in _CLI_OPTIONS else message
+
+
+def _nmap_scanner(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """nmap with the rules the native engine would use, or CliError for what only the
+    native engine has."""
+    from fastprobe.engine.nmaprun import nmap_scanner
+    from fastprobe.rules.assemble import Source
+
+    native_only = {"--profile": args.profile, "--max-conns": args.max_conns,
+                   "--max-host-conns": args.max_host_conns, "--resume": args.resume,
+                   "--from": args.from_file}  # fmt: skip
+    if args.regex_timeout != DEFAULT_TIMEOUT:
+        native_only["--regex-timeout"] = args.regex_timeout
+    for option, value in native_only.items():
+        if value is not None:
+            raise CliError(f"{option}: only the native engine has it, not --engine nmap")
+    overlays = []
+    for path in _rule_paths(args):
+        try:
+            with open(path, encoding="latin-1") as fh:  # byte for byte, as nmap reads it
+                overlays.append(Source(display_path(path), fh.read()))
+        except OSError as exc:
+            raise CliError(f"--rules {path}: {exc.strerror or exc}") from None
+    return nmap_scanner(
+        args.nmap_path,
+        overlays=overlays,
+        base=not args.no_default_rules,
+        exclude_mode=args.exclude_mode,
+        intensity=args.version_intensity,
+        rate=args.rate,
+        report_closed=args.all_states,
+    )
 
 
 def _done(path: str) -> set[tuple[str, int, str]]:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -195,3 +198,105 @@ def test_rules_assemble_errors_name_the_file(tmp_path) -> None:  # type: ignore[
     assert not (tmp_path / "out").exists()
     p = run("rules", "assemble", "--nmap-probes", str(tmp_path / "none"))
     assert p.returncode == 2 and "--nmap-probes " in p.stderr and "none" in p.stderr
+
+
+SSH_BANNER = b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"
+RECORD_FIELDS = ("address", "port", "protocol", "state", "service", "product", "version",
+                 "extrainfo", "ostype", "cpe", "tunnel", "method", "probe", "rule")  # fmt: skip
+
+
+@pytest.mark.nmap
+def test_scan_with_engine_nmap_gives_the_native_records(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.scripted import Script, ScriptedServers
+
+    nmap = shutil.which("nmap") or "nmap"
+    with ScriptedServers([Script(banner=SSH_BANNER, hold=2), Script(close_at_once=True)]) as s:
+        ports = ",".join(map(str, s.ports))
+        scan = ("scan", "127.0.0.1", "-p", ports, "-q")
+        native = run(*scan, "-oJ", str(tmp_path / "native.jsonl"))
+        engine = ("--engine", "nmap", "--nmap-path", nmap)
+        theirs = run(
+            *scan, *engine, "-oJ", str(tmp_path / "nmap.jsonl"), "-oX", str(tmp_path / "nmap.xml")
+        )
+    assert native.returncode == 0 and theirs.returncode == 0, native.stderr + theirs.stderr
+
+    def records(name: str) -> list[tuple]:
+        lines = (tmp_path / name).read_text().splitlines()
+        return sorted(tuple(str(json.loads(x).get(k)) for k in RECORD_FIELDS) for x in lines)
+
+    assert records("nmap.jsonl") == records("native.jsonl")
+    assert len(records("nmap.jsonl")) == 2
+    assert theirs.stdout == native.stdout  # the same table
+    assert "ssh                OpenSSH 9.2p1 Debian 2+deb12u3 (protocol 2.0)" in theirs.stdout
+    assert '<nmaprun scanner="nmap"' in (tmp_path / "nmap.xml").read_text()  # nmap's own XML
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--engine", "nmap", "--profile", "thorough"], "--profile: only the native engine"),
+        (["--engine", "nmap", "--max-conns", "8"], "--max-conns: only the native engine"),
+        (["--engine", "nmap", "--resume", "x.jsonl"], "--resume: only the native engine"),
+        (["--engine", "nmap", "--nmap-path", "/nonexistent/nmap"], "--nmap-path: /nonexistent"),
+        (["--nmap-path", "/usr/bin/nmap"], "--nmap-path: only with --engine nmap"),
+        (["--engine", "nmap", "-p", "70000"], "-p: bad port range"),
+    ],
+)
+def test_scan_with_engine_nmap_refuses_what_it_cannot_do(args: list[str], message: str) -> None:
+    p = (
+        run("scan", "127.0.0.1", "-p", "1", *args)
+        if "-p" not in args
+        else run("scan", "127.0.0.1", *args)
+    )
+    assert p.returncode == 2, p.stdout + p.stderr
+    assert message in p.stderr and "Traceback" not in p.stderr
+
+
+@pytest.mark.nmap
+def test_ctrl_c_with_engine_nmap_stops_nmap_and_keeps_what_it_found(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Stock nmap would wait minutes on the silent port; Ctrl-C after 3 s stops it (the
+    CLI stops nmap by its PID) and the ssh port nmap had matched is kept."""
+    from tests.support.scripted import Script, ScriptedServers
+
+    out = tmp_path / "scan.jsonl"
+    with ScriptedServers([Script(banner=SSH_BANNER, hold=30), Script(hold=30)]) as s:
+        ports = ",".join(map(str, s.ports))
+        nmap = shutil.which("nmap") or "nmap"
+        cmd = [sys.executable, "-m", "fastprobe.cli", "scan", "127.0.0.1", "-p", ports,
+               "--engine", "nmap", "--nmap-path", nmap, "-oJ", str(out)]  # fmt: skip
+        cli = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)  # fmt: skip
+        try:
+            deadline = time.monotonic() + 30
+            while not _children(cli.pid) and time.monotonic() < deadline:
+                time.sleep(0.1)  # the probe file is being assembled
+            time.sleep(1.5)  # nmap has matched the ssh banner; the silent port holds it
+            children = _children(cli.pid)
+            cli.send_signal(signal.SIGINT)
+            stdout, stderr = cli.communicate(timeout=30)
+        finally:
+            if cli.poll() is None:
+                cli.kill()
+                cli.wait(10)
+    assert cli.returncode == 130, stderr
+    assert len(children) == 1 and not os.path.exists(f"/proc/{children[0]}")  # nmap is gone
+    assert "OpenSSH 9.2p1 Debian 2+deb12u3" in stdout, stderr
+    assert "interrupted; 1 finished record(s) kept" in stderr
+    (record,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert (record["service"], record["product"]) == ("ssh", "OpenSSH")
+    assert record["error"].startswith("nmap stopped before it finished this host")
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (read from /proc)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out.append(int(entry))
+    return out

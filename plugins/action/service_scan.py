@@ -12,10 +12,7 @@ from typing import Optional
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe import facts
-from ansible_collections.fastprobe.scanner.plugins.modules.service_scan import (
-    ARGUMENT_SPEC,
-    NMAP_ENGINE_MISSING,
-)
+from ansible_collections.fastprobe.scanner.plugins.modules.service_scan import ARGUMENT_SPEC
 from ansible_collections.fastprobe.scanner.plugins.plugin_utils.rules import read_rules
 
 # options the action plugin consumes; the rest go to the module
@@ -32,8 +29,6 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
         _valid, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        if args["engine"] == "nmap":
-            raise AnsibleActionFail(NMAP_ENGINE_MISSING)
         if args["rules_content"]:
             raise AnsibleActionFail(
                 "rules_content: filled in from rules and project_rules; give rules instead"

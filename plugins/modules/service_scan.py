@@ -124,12 +124,25 @@ options:
     type: path
   engine:
     description:
-      - V(native) is the concurrent engine. V(nmap) will run nmap with the assembled
-        probe file once the collection's nmap role exists; until then it fails with a
-        clear message.
+      - V(native) is the concurrent engine. V(nmap) runs nmap itself on the scan host
+        (C(nmap -sV)), with nmap's probe file and the overlays merged into one file, and
+        returns the same records; its XML gives the verdicts and its version trace the
+        deciding rule. Built with the collection's nmap role, nmap gets short waits.
+      - With V(nmap), O(profile), O(connect_timeout), O(wait_min), O(wait_max),
+        O(max_conns) and O(max_host_conns) must keep their defaults (nmap times itself);
+        O(rate) is nmap's C(--max-rate); UDP ports need root on the scan host
+        (C(become)).
     type: str
     choices: [native, nmap]
     default: native
+  nmap_path:
+    description:
+      - The nmap that O(engine=nmap) runs on the scan host. By default
+        C(/opt/fastprobe/nmap/bin/nmap), where the collection's nmap role installs it,
+        else C(nmap) on the scan host's E(PATH).
+      - Without O(nmap_probes), that nmap's own probe file is used
+        (C(<prefix>/share/nmap/nmap-service-probes)).
+    type: path
   scanners:
     description:
       - The scan hosts the targets are shared among. By default every host of the
@@ -259,9 +272,15 @@ import asyncio
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.engine import options
+from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.engine import (
+    nmaprun,
+    options,
+)
 from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.engine.targets import (
     TargetError,
+)
+from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.rules.assemble import (
+    Source,
 )
 from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.rules.model import (
     ProbeFileError,
@@ -290,6 +309,7 @@ ARGUMENT_SPEC = dict(
     rules_content=dict(type="list", elements="dict", default=[]),
     nmap_probes=dict(type="path"),
     engine=dict(type="str", choices=["native", "nmap"], default="native"),
+    nmap_path=dict(type="path"),
     scanners=dict(type="list", elements="str"),
     shard=dict(type="bool", default=True),
     results_dir=dict(type="path"),
@@ -297,19 +317,28 @@ ARGUMENT_SPEC = dict(
     fail_on_mismatch=dict(type="bool", default=True),
 )
 
-NMAP_ENGINE_MISSING = (
-    "engine: nmap is not available yet: it arrives with the collection's nmap role "
-    "(the role that builds nmap with the timing patch); use engine: native"
-)
+# options only the native engine has: engine nmap refuses them unless left at the default
+NATIVE_ONLY = ("profile", "connect_timeout", "wait_min", "wait_max", "max_conns",
+               "max_host_conns")  # fmt: skip
 
 
-def overlays(params):
-    """The overlay files the action plugin read on the controller, parsed."""
-    parsed = []
+def rules_content(params):
+    """The overlay files the action plugin read on the controller, as (name, text). Read
+    as UTF-8 there, the text goes back to the probe-file convention, one character a
+    byte (as the CLI and nmap read a file), so a non-ASCII literal matches its bytes."""
+    out = []
     for item in params["rules_content"]:
         name, content = item.get("name"), item.get("content")
         if not isinstance(name, str) or not isinstance(content, str):
             raise options.OptionError("rules_content: each entry needs a name and a content")
+        out.append((name, content.encode("utf-8").decode("latin-1")))
+    return out
+
+
+def overlays(params):
+    """The overlay files, parsed."""
+    parsed = []
+    for name, content in rules_content(params):
         try:
             parsed.append(parse_text(content, name))
         except ProbeFileError as exc:
@@ -330,6 +359,8 @@ def run_scan(scanner, targets, ports, exclude):
         asyncio.run(collect())
     except TargetError as exc:
         return records, f"targets: {exc}"
+    except (options.OptionError, nmaprun.NmapError) as exc:  # nmap's, as it starts or fails
+        return records, str(exc)
     except KeyboardInterrupt:
         return records, "interrupted"
     return records, None
@@ -349,6 +380,8 @@ def summarise(records, targets, seconds):
 
 def prepare(params):
     """Ports, exclusions and scanner; OptionError names the option at fault."""
+    if params["engine"] == "nmap":
+        return prepare_nmap(params)
     ports = options.port_spec(params["ports"], params["top_ports"])
     exclude = options.exclusions(params["exclude"])
     options.check_targets(params["targets"])
@@ -357,11 +390,32 @@ def prepare(params):
     return ports, exclude, options.scanner(rules, **engine)
 
 
+def prepare_nmap(params):
+    """The same for engine nmap: nmap's own list for top_ports, the exclusions as given
+    (once checked), the overlays assembled with nmap's file into the one nmap reads."""
+    for name in NATIVE_ONLY:
+        if params[name] != ARGUMENT_SPEC[name].get("default"):
+            raise options.OptionError(f"{name}: only engine native has it, not engine nmap")
+    ports = options.port_spec(params["ports"]) if params["ports"] else params["top_ports"]
+    nmaprun.port_args(ports)  # a UDP port without root fails here, before anything runs
+    options.exclusions(params["exclude"])
+    options.check_targets(params["targets"])
+    sources = [Source(name, text) for name, text in rules_content(params)]
+    scanner = nmaprun.nmap_scanner(
+        params["nmap_path"],
+        params["nmap_probes"],
+        sources,
+        exclude_mode=params["exclude_mode"],
+        intensity=params["intensity"],
+        rate=params["rate"],
+        report_closed=params["report_closed"],
+    )
+    return ports, params["exclude"], scanner
+
+
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
-    if params["engine"] == "nmap":
-        module.fail_json(msg=NMAP_ENGINE_MISSING)
     try:
         ports, exclude, scanner = prepare(params)
     except ValueError as exc:

@@ -42,7 +42,14 @@ def adhoc(tmp: Path, module: str, args: dict, *extra: str) -> tuple[str, dict]:
         ({"targets": ["127.0.0.1"], "exclude": ["1.2.3.4/99"]}, "exclude: "),
         ({"targets": ["127.0.0.1"], "intensity": 12}, "intensity: must be between 0 and 9"),
         ({"targets": ["127.0.0.1"], "wait_min": 3, "wait_max": 1}, "wait_min: must not be above"),
-        ({"targets": ["127.0.0.1"], "engine": "nmap"}, "engine: nmap is not available yet"),
+        (
+            {"targets": ["127.0.0.1"], "engine": "nmap", "nmap_path": "/nonexistent/nmap"},
+            "nmap_path: /nonexistent/nmap: no executable there",
+        ),
+        (
+            {"targets": ["127.0.0.1"], "engine": "nmap", "wait_max": 1.0},
+            "wait_max: only engine native has it",
+        ),
         ({"targets": ["127.0.0.1"], "expect": {"localhost": ["ssh"]}}, "expect: localhost: "),
         ({"targets": ["127.0.0.1"], "expect": {"nowhere": ["22/ssh"]}}, "not an inventory host"),
         ({"targets": ["127.0.0.1"], "rules": ["/nonexistent/x.probes"]}, "rules: /nonexistent"),

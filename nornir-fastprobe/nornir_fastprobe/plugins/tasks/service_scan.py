@@ -11,16 +11,17 @@ from typing import Any, Optional
 from nornir.core.task import Result, Task
 
 from fastprobe import facts
-from fastprobe.engine import options
+from fastprobe.engine import nmaprun, options
 from fastprobe.engine.records import ServiceRecord
+from fastprobe.rules.assemble import Source
 from fastprobe.rules.model import ProbeFileError
-from fastprobe.rules.ruleset import RuleSet, default_overlays, load_probe_file
+from fastprobe.rules.ruleset import RuleSet, default_overlays, display_path, load_probe_file
 
 SERVICES = "fastprobe_services"  # host data key the records go to
 ADDRESSES = "fastprobe_addresses"  # host data key of extra addresses to scan
 EXPECT = "fastprobe_expect"  # host/group data key of expected services
 
-_rule_sets: dict[tuple, RuleSet] = {}
+_rule_sets: dict[tuple, Any] = {}  # rule sets, and nmap scanners with their probe file
 _rule_sets_lock = threading.Lock()
 
 
@@ -40,6 +41,33 @@ def rule_set(rules: Sequence[str], project_rules: bool, nmap_probes: Optional[st
         return _rule_sets[key]
 
 
+def nmap_scanner(rules: Sequence[str], project_rules: bool, nmap_probes: Optional[str],
+                 exclude_mode: str, nmap_path: Optional[str], profile: str,
+                 engine_options: dict) -> nmaprun.NmapScanner:  # fmt: skip
+    """engine nmap: one assembled probe file per combination, shared like the rule sets."""
+    refused = sorted(set(engine_options) - {"intensity", "rate"})
+    refused += ["profile"] if profile != "fast" else []
+    if refused:
+        why = "only engine native has it" if refused[0] in options.DEFAULTS else "not an option"
+        raise options.OptionError(f"{refused[0]}: {why} (engine nmap)")
+    key = ("nmap", tuple(rules), project_rules, nmap_probes, exclude_mode, nmap_path,
+           tuple(sorted(engine_options.items())))  # fmt: skip
+    with _rule_sets_lock:
+        if key not in _rule_sets:
+            sources = []
+            for path in (default_overlays() if project_rules else []) + list(rules):
+                try:
+                    with open(path, encoding="latin-1") as fh:  # a byte a character, as nmap
+                        sources.append(Source(display_path(path), fh.read()))
+                except OSError as exc:
+                    raise options.OptionError(f"rules: {path}: {exc.strerror}") from None
+            _rule_sets[key] = nmaprun.nmap_scanner(
+                nmap_path, nmap_probes, sources, exclude_mode=exclude_mode, report_closed=True,
+                **engine_options,
+            )  # fmt: skip
+        return _rule_sets[key]
+
+
 def service_scan(
     task: Task,
     ports: Optional[str] = None,
@@ -52,6 +80,8 @@ def service_scan(
     nmap_probes: Optional[str] = None,
     exclude_mode: str = "keep",
     dry_run: Optional[bool] = None,
+    engine: str = "native",
+    nmap_path: Optional[str] = None,
     **engine_options: Any,
 ) -> Result:
     """Identify the services on ``task.host.hostname`` (and the addresses in host data
@@ -65,6 +95,8 @@ def service_scan(
     or unexpected fails the task and is in ``Result.mismatches``. ``rules``: overlay
     probe files; ``engine_options``: intensity, connect_timeout, wait_min, wait_max,
     max_conns, max_host_conns, rate, report_closed (see docs/scanning.md).
+    ``engine="nmap"`` runs nmap itself (``nmap_path``, else the nmap role's build, else
+    nmap on PATH) with the same rules; it takes intensity, rate and report_closed.
     """
     host = task.host
     targets = _targets(host, addresses)
@@ -74,9 +106,16 @@ def service_scan(
         port_spec = options.port_spec(ports, top_ports)
         options.check_targets(targets)
         expected = _expectations(host)
-        rules_ = rule_set(rules, project_rules, nmap_probes, exclude_mode)
         report_closed = bool(engine_options.pop("report_closed", False))
-        scanner = options.scanner(rules_, profile=profile, report_closed=True, **engine_options)
+        if engine == "nmap":
+            nmaprun.port_args(port_spec)  # a UDP port without root fails here
+            scanner: Any = nmap_scanner(rules, project_rules, nmap_probes, exclude_mode,
+                                        nmap_path, profile, engine_options)  # fmt: skip
+        elif engine == "native":
+            rules_ = rule_set(rules, project_rules, nmap_probes, exclude_mode)
+            scanner = options.scanner(rules_, profile=profile, report_closed=True, **engine_options)
+        else:
+            raise options.OptionError(f"engine: must be native or nmap, not {engine!r}")
     except (options.OptionError, facts.ExpectError) as exc:
         return Result(host=host, failed=True, result=str(exc))
 
@@ -84,7 +123,9 @@ def service_scan(
         what = ports or f"nmap's top {top_ports} TCP ports"
         return Result(host=host, result=f"would scan {', '.join(targets)}: {what}")
 
-    records = asyncio.run(_scan(scanner, targets, port_spec))
+    records, error = asyncio.run(_scan(scanner, targets, port_spec))
+    if error:  # nmap failed: what it finished is kept in Result.records
+        return Result(host=host, failed=True, result=error, records=facts.stable(records))
     answered = [r for r in records if r["state"] not in ("filtered", "unresolved", "error")]
     kept = facts.stable(
         r for r in records if report_closed or r["state"] not in ("closed", "filtered")
@@ -138,11 +179,14 @@ def _expectations(host: Any) -> Optional[list]:
     return merged if found else None
 
 
-async def _scan(scanner: Any, targets: list[str], ports: Any) -> list[dict]:
+async def _scan(scanner: Any, targets: list[str], ports: Any) -> tuple[list[dict], Optional[str]]:
     out: list[ServiceRecord] = []
-    async for record in scanner.scan(targets, ports):
-        out.append(record)
-    return [r.as_dict() for r in out]
+    try:
+        async for record in scanner.scan(targets, ports):
+            out.append(record)
+    except nmaprun.NmapError as exc:
+        return [r.as_dict() for r in out], str(exc)
+    return [r.as_dict() for r in out], None
 
 
 def _unified(before: str, after: str, name: str) -> str:
