@@ -5,10 +5,12 @@ from Debian's where each change says it should. The build is kept between test r
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
 import sys
+import tarfile
 import time
 from pathlib import Path
 
@@ -168,3 +170,56 @@ def test_a_changed_value_rebuilds_and_takes_effect(built, tmp_path) -> None:  # 
     assert back.returncode == 0, back.stdout[-3000:]
     with ScriptedServers([Script(hold=120)]) as servers:
         assert nse_wait(str(NMAP), servers.ports[0], script) < 1000
+
+
+def fake_source(tmp_path: Path, header: str) -> tuple[Path, str]:
+    """A tarball shaped like nmap's source as far as the edits go, with ``header`` as
+    its service_scan.h: the role must stop at the edits, before any build."""
+    tree = tmp_path / "nmap-0.0"
+    tree.mkdir()
+    (tree / "configure").write_text("#!/bin/sh\nexit 1\n")
+    (tree / "service_scan.h").write_text(header)
+    (tree / "service_scan.cc").write_text("  if (x) {\n        newProbe->totalwaitms = waitms;\n")
+    (tree / "nse_nsock.cc").write_text("{\n  nu->timeout = timeout;\n}\n")
+    archive = tmp_path / "nmap-0.0.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(tree, arcname=tree.name)
+    return archive, "sha256:" + hashlib.sha256(archive.read_bytes()).hexdigest()
+
+
+def test_a_source_of_another_shape_fails_naming_the_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    archive, checksum = fake_source(tmp_path, "#define DEFAULT_SERVICEWAITMS 5000\n")
+    run = nmap_role.play(
+        fastprobe_nmap_source="tarball",
+        fastprobe_nmap_tarball=str(archive),
+        fastprobe_nmap_tarball_checksum=checksum,
+        fastprobe_nmap_prefix=str(tmp_path / "prefix"),
+        fastprobe_nmap_build_dir=str(tmp_path / "build"),
+    )
+    assert run.returncode != 0
+    assert "nmap's source has changed shape" in run.stdout, run.stdout[-3000:]
+    assert (
+        "nmap-0.0/service_scan.h no longer has the line this role rewrites for "
+        "DEFAULT_TCPWRAPPEDMS" in " ".join(run.stdout.split())
+    )
+    edited = next((tmp_path / "build").rglob("service_scan.h")).read_text()
+    assert "#define DEFAULT_SERVICEWAITMS 300" in edited  # the edit that could be made was
+    assert (
+        not (tmp_path / "prefix").exists()
+        and "TASK [fastprobe.scanner.nmap : Build]" not in run.stdout
+    )
+
+
+def test_a_tarball_with_another_checksum_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    archive, _ = fake_source(tmp_path, "")
+    run = nmap_role.play(
+        fastprobe_nmap_source="tarball",
+        fastprobe_nmap_tarball=str(archive),
+        fastprobe_nmap_tarball_checksum="sha256:" + "0" * 64,
+        fastprobe_nmap_build_dir=str(tmp_path / "build"),
+    )
+    assert run.returncode != 0
+    assert "has another checksum than fastprobe_nmap_tarball_checksum" in run.stdout
+    assert not (tmp_path / "build" / "tarball").exists() or not any(
+        (tmp_path / "build" / "tarball").rglob("service_scan.h")
+    )
