@@ -285,13 +285,12 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_assemble(args: argparse.Namespace) -> int:
-    from fastprobe.rules.assemble import Source, assemble
+    from fastprobe.rules.assemble import Source, assemble, read_source
     from fastprobe.rules.ruleset import find_nmap_probes
 
     def read(path: str, option: str) -> Source:
         try:
-            with open(path, encoding="latin-1") as fh:  # byte for byte, as nmap reads it
-                return Source(display_path(path), fh.read())
+            return read_source(path)
         except OSError as exc:
             raise CliError(f"{option}{path}: {exc.strerror or exc}") from None
 
@@ -495,7 +494,7 @@ def _nmap_scanner(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """nmap with the rules the native engine would use, or CliError for what only the
     native engine has."""
     from fastprobe.engine.nmaprun import nmap_scanner
-    from fastprobe.rules.assemble import Source
+    from fastprobe.rules.assemble import read_source
 
     native_only = {"--profile": args.profile, "--max-conns": args.max_conns,
                    "--max-host-conns": args.max_host_conns, "--resume": args.resume,
@@ -508,8 +507,7 @@ def _nmap_scanner(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     overlays = []
     for path in _rule_paths(args):
         try:
-            with open(path, encoding="latin-1") as fh:  # byte for byte, as nmap reads it
-                overlays.append(Source(display_path(path), fh.read()))
+            overlays.append(read_source(path))
         except OSError as exc:
             raise CliError(f"--rules {path}: {exc.strerror or exc}") from None
     return nmap_scanner(

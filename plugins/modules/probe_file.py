@@ -124,9 +124,12 @@ import os
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.engine.options import (
+    rules_content,
+)
 from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.rules.assemble import (
-    Source,
     assemble,
+    read_source,
 )
 from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.rules.model import (
     ProbeFileError,
@@ -154,17 +157,10 @@ def sources(params):
     if not path:
         raise ValueError("nmap_probes: nmap's probe file was not found; give its path")
     try:
-        with open(path, encoding="latin-1") as fh:
-            base = Source(path, fh.read())
+        base = read_source(path, name=path)
     except OSError as exc:
         raise ValueError(f"nmap_probes: {path}: {exc.strerror or exc}") from None
-    overlays = []
-    for item in params["rules_content"]:
-        name, content = item.get("name"), item.get("content")
-        if not isinstance(name, str) or not isinstance(content, str):
-            raise ValueError("rules_content: each entry needs a name and a content")
-        overlays.append(Source(name, content.encode("utf-8").decode("latin-1")))
-    return base, overlays
+    return base, rules_content(params["rules_content"])
 
 
 def header(text):

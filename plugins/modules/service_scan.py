@@ -279,9 +279,6 @@ from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.engine
 from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.engine.targets import (
     TargetError,
 )
-from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.rules.assemble import (
-    Source,
-)
 from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.rules.model import (
     ProbeFileError,
 )
@@ -322,23 +319,10 @@ NATIVE_ONLY = ("profile", "connect_timeout", "wait_min", "wait_max", "max_conns"
                "max_host_conns")  # fmt: skip
 
 
-def rules_content(params):
-    """The overlay files the action plugin read on the controller, as (name, text). Read
-    as UTF-8 there, the text goes back to the probe-file convention, one character a
-    byte (as the CLI and nmap read a file), so a non-ASCII literal matches its bytes."""
-    out = []
-    for item in params["rules_content"]:
-        name, content = item.get("name"), item.get("content")
-        if not isinstance(name, str) or not isinstance(content, str):
-            raise options.OptionError("rules_content: each entry needs a name and a content")
-        out.append((name, content.encode("utf-8").decode("latin-1")))
-    return out
-
-
 def overlays(params):
-    """The overlay files, parsed."""
+    """The overlay files the action plugin read on the controller, parsed."""
     parsed = []
-    for name, content in rules_content(params):
+    for name, content in options.rules_content(params["rules_content"]):
         try:
             parsed.append(parse_text(content, name))
         except ProbeFileError as exc:
@@ -400,7 +384,7 @@ def prepare_nmap(params):
     nmaprun.port_args(ports)  # a UDP port without root fails here, before anything runs
     options.exclusions(params["exclude"])
     options.check_targets(params["targets"])
-    sources = [Source(name, text) for name, text in rules_content(params)]
+    sources = options.rules_content(params["rules_content"])
     scanner = nmaprun.nmap_scanner(
         params["nmap_path"],
         params["nmap_probes"],

@@ -13,9 +13,9 @@ from nornir.core.task import Result, Task
 from fastprobe import facts
 from fastprobe.engine import nmaprun, options
 from fastprobe.engine.records import ServiceRecord
-from fastprobe.rules.assemble import Source
+from fastprobe.rules.assemble import read_source
 from fastprobe.rules.model import ProbeFileError
-from fastprobe.rules.ruleset import RuleSet, default_overlays, display_path, load_probe_file
+from fastprobe.rules.ruleset import RuleSet, default_overlays, load_probe_file
 
 SERVICES = "fastprobe_services"  # host data key the records go to
 ADDRESSES = "fastprobe_addresses"  # host data key of extra addresses to scan
@@ -57,8 +57,7 @@ def nmap_scanner(rules: Sequence[str], project_rules: bool, nmap_probes: Optiona
             sources = []
             for path in (default_overlays() if project_rules else []) + list(rules):
                 try:
-                    with open(path, encoding="latin-1") as fh:  # a byte a character, as nmap
-                        sources.append(Source(display_path(path), fh.read()))
+                    sources.append(read_source(path))
                 except OSError as exc:
                     raise options.OptionError(f"rules: {path}: {exc.strerror}") from None
             _rule_sets[key] = nmaprun.nmap_scanner(

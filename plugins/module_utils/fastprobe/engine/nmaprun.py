@@ -24,11 +24,11 @@ import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from typing import NamedTuple, Optional, Union
 
-from ..rules.assemble import Assembled, Source, assemble
+from ..rules.assemble import Assembled, Source, assemble, read_source
 from ..rules.escapes import escape
-from ..rules.model import ProbeFileError
-from ..rules.ruleset import EXCLUDE_MODES, display_path, find_nmap_probes
-from .options import OptionError
+from ..rules.model import PortRanges, ProbeFileError
+from ..rules.ruleset import find_nmap_probes
+from .options import OptionError, check_exclude_mode, check_intensity_rate
 from .ports import Ports, PortSpecError, parse_ports
 from .records import ServiceRecord
 from .targets import read_list
@@ -97,18 +97,12 @@ def port_args(ports: Union[Ports, int]) -> list[str]:
                 "scan TCP ports only)"
             )
         args.append("-sU")
-    items = [f"{p}:{_ranges(n)}" for p, n in (("T", ports.tcp), ("U", ports.udp)) if n]
+    items = [
+        f"{p}:{PortRanges(tuple((n, n) for n in numbers))}"
+        for p, numbers in (("T", ports.tcp), ("U", ports.udp))
+        if numbers
+    ]
     return [*args, "-p", ",".join(items)]
-
-
-def _ranges(ports: Iterable[int]) -> str:
-    spans: list[list[int]] = []
-    for port in sorted(set(ports)):
-        if spans and spans[-1][1] == port - 1:
-            spans[-1][1] = port
-        else:
-            spans.append([port, port])
-    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
 
 
 def nmap_scanner(
@@ -129,20 +123,15 @@ def nmap_scanner(
     one character a byte). ``totalwaitms``/``tcpwrappedms`` shorten stock nmap's waits.
     OptionError names the option at fault."""
     nmap = find_nmap(nmap_path)
-    if exclude_mode not in EXCLUDE_MODES:
-        raise OptionError(f"exclude_mode: must be one of {', '.join(EXCLUDE_MODES)}")
-    if not isinstance(intensity, int) or not 0 <= intensity <= 9:
-        raise OptionError(f"intensity: must be between 0 and 9, not {intensity!r}")
-    if rate is not None and rate <= 0:
-        raise OptionError("rate: must be positive")
+    check_exclude_mode(exclude_mode)
+    check_intensity_rate(intensity, rate)
     source = None
     if base:
         path = nmap_probes or own_probes(nmap) or find_nmap_probes()
         if path is None:
             raise OptionError("nmap_probes: nmap's probe file was not found; give its path")
         try:
-            with open(path, encoding="latin-1") as fh:  # byte for byte, as nmap reads it
-                source = Source(display_path(path), fh.read())
+            source = read_source(path)
         except OSError as exc:
             raise OptionError(f"nmap_probes: {path}: {exc.strerror or exc}") from None
     elif not overlays:

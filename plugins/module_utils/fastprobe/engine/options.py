@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Optional
 
+from ..rules.assemble import Source
 from ..rules.model import ProbeFile, ProbeFileError
 from ..rules.ruleset import RuleSet, find_nmap_probes, load_probe_file
 from .ports import Ports, PortSpecError, parse_ports, top_ports
@@ -59,11 +60,36 @@ def check_targets(targets: Iterable[str]) -> None:
             raise OptionError(f"targets: {exc}") from None
 
 
+def check_exclude_mode(exclude_mode: str) -> None:
+    if exclude_mode not in EXCLUDE_MODES:
+        raise OptionError(f"exclude_mode: must be one of {', '.join(EXCLUDE_MODES)}")
+
+
+def check_intensity_rate(intensity: object, rate: Optional[float]) -> None:
+    """The options both engines have."""
+    if not isinstance(intensity, int) or not 0 <= intensity <= 9:
+        raise OptionError(f"intensity: must be between 0 and 9, not {intensity!r}")
+    if rate is not None and rate <= 0:
+        raise OptionError("rate: must be positive")
+
+
+def rules_content(items: Iterable[dict]) -> list[Source]:
+    """The overlay files an action plugin read on the controller (``name``, ``content``).
+    Read as UTF-8 there, the text goes back to the probe-file convention, one character
+    a byte (as the CLI and nmap read a file), so a non-ASCII literal matches its bytes."""
+    out = []
+    for item in items:
+        name, content = item.get("name"), item.get("content")
+        if not isinstance(name, str) or not isinstance(content, str):
+            raise OptionError("rules_content: each entry needs a name and a content")
+        out.append(Source(name, content.encode("utf-8").decode("latin-1")))
+    return out
+
+
 def rule_set(
     nmap_probes: Optional[str], overlays: Sequence[ProbeFile], exclude_mode: str = "keep"
 ) -> RuleSet:
-    if exclude_mode not in EXCLUDE_MODES:
-        raise OptionError(f"exclude_mode: must be one of {', '.join(EXCLUDE_MODES)}")
+    check_exclude_mode(exclude_mode)
     base = nmap_probes or find_nmap_probes()
     if base is None:
         raise OptionError(
@@ -85,13 +111,10 @@ def scanner(rules: RuleSet, **options: Any) -> Scanner:
     o = {**DEFAULTS, **options}
     if o["profile"] not in PROFILES:
         raise OptionError(f"profile: must be one of {', '.join(PROFILES)}, not {o['profile']!r}")
-    if not isinstance(o["intensity"], int) or not 0 <= o["intensity"] <= 9:
-        raise OptionError(f"intensity: must be between 0 and 9, not {o['intensity']!r}")
+    check_intensity_rate(o["intensity"], o["rate"])
     for name in ("max_conns", "max_host_conns"):
         if not isinstance(o[name], int) or o[name] < 1:
             raise OptionError(f"{name}: must be at least 1")
-    if o["rate"] is not None and o["rate"] <= 0:
-        raise OptionError("rate: must be positive")
     changes = {}
     for option, fields in (
         ("connect_timeout", ("connect_timeout",)),

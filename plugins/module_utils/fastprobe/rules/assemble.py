@@ -15,7 +15,7 @@ from typing import NamedTuple, Optional
 from ..version import __version__
 from .model import Exclusion, Probe
 from .parser import parse_text
-from .ruleset import RuleSet
+from .ruleset import RuleSet, display_path
 
 NPSL = "https://nmap.org/npsl/"
 MARK = "# Assembled by fastprobe"  # first line of every assembled file
@@ -26,6 +26,13 @@ class Source(NamedTuple):
 
     name: str
     text: str
+
+
+def read_source(path: str, name: Optional[str] = None) -> Source:
+    """A probe file byte for byte, as nmap reads it (latin-1: one character a byte),
+    named by ``name`` or its path as messages show it. OSError when it cannot be read."""
+    with open(path, encoding="latin-1") as fh:
+        return Source(display_path(path) if name is None else name, fh.read())
 
 
 class Assembled(NamedTuple):
