@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 from ansible_collections.fastprobe.scanner.plugins.modules.probe_file import ARGUMENT_SPEC
-from ansible_collections.fastprobe.scanner.plugins.plugin_utils.rules import read_rules
+from ansible_collections.fastprobe.scanner.plugins.plugin_utils.rules import read_rules, rules_paths
 
 FILE_ARGS = ("mode", "owner", "group", "seuser", "serole", "selevel", "setype", "attributes",
              "unsafe_writes")  # fmt: skip
@@ -26,11 +25,7 @@ class ActionModule(ActionBase):
         own = {k: v for k, v in self._task.args.items() if k not in FILE_ARGS}
         self._task.args = own
         _valid, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        if args["rules_content"]:
-            raise AnsibleActionFail(
-                "rules_content: filled in from rules and project_rules; give rules instead"
-            )
-        rules = [self._loader.path_dwim(p) for p in args["rules"]]
+        rules = rules_paths(args, self._loader)
         module_args = {k: v for k, v in args.items() if k not in ("rules", "project_rules")}
         module_args["rules_content"] = read_rules(rules, args["project_rules"])
         module_args.update(file_args)

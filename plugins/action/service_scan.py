@@ -13,7 +13,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe import facts
 from ansible_collections.fastprobe.scanner.plugins.modules.service_scan import ARGUMENT_SPEC
-from ansible_collections.fastprobe.scanner.plugins.plugin_utils.rules import read_rules
+from ansible_collections.fastprobe.scanner.plugins.plugin_utils.rules import read_rules, rules_paths
 
 # options the action plugin consumes; the rest go to the module
 CONTROLLER_ONLY = ("rules", "project_rules", "scanners", "shard", "results_dir", "expect",
@@ -29,12 +29,7 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
         _valid, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        if args["rules_content"]:
-            raise AnsibleActionFail(
-                "rules_content: filled in from rules and project_rules; give rules instead"
-            )
-        # relative paths are the playbook's (or role's), as for other controller files
-        args["rules"] = [self._loader.path_dwim(p) for p in args["rules"]]
+        args["rules"] = rules_paths(args, self._loader)
         if args["results_dir"]:
             args["results_dir"] = self._loader.path_dwim(args["results_dir"])
         inventory = Inventory(task_vars)

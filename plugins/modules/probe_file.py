@@ -25,24 +25,6 @@ options:
       - nmap's own probe file on the scan host. By default the installed nmap's (or
         the file named by E(FASTPROBE_NMAP_PROBES)).
     type: path
-  rules:
-    description:
-      - Overlay probe files on the controller (files, or directories whose C(*.probes)
-        files are read), tried before the collection's own rules and nmap's.
-    type: list
-    elements: path
-    default: []
-  project_rules:
-    description: Also merge the overlay rules shipped in the collection's C(rules/) folder.
-    type: bool
-    default: true
-  rules_content:
-    description:
-      - The overlay files' text, as C(name) and C(content). Filled in by the action
-        plugin from O(rules) and O(project_rules); rarely given by hand.
-    type: list
-    elements: dict
-    default: []
   exclude_mode:
     description:
       - What to do with nmap's C(Exclude) directive (ports nmap reports open without
@@ -59,6 +41,7 @@ options:
     type: int
 extends_documentation_fragment:
   - ansible.builtin.files
+  - fastprobe.scanner.rules
 notes:
   - Lines copied from nmap's file keep nmap's licence (the Nmap Public Source License);
     the file names its sources in its first lines.
@@ -125,6 +108,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.engine.options import (
+    RULES_ARGUMENT_SPEC,
     rules_content,
 )
 from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.rules.assemble import (
@@ -141,9 +125,7 @@ from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.rules.
 ARGUMENT_SPEC = dict(
     dest=dict(type="path", required=True),
     nmap_probes=dict(type="path"),
-    rules=dict(type="list", elements="path", default=[]),
-    project_rules=dict(type="bool", default=True),
-    rules_content=dict(type="list", elements="dict", default=[]),
+    **RULES_ARGUMENT_SPEC,
     exclude_mode=dict(type="str", choices=["keep", "replace", "drop"], default="drop"),
     totalwaitms=dict(type="int"),
     tcpwrappedms=dict(type="int"),

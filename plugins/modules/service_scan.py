@@ -98,25 +98,6 @@ options:
     type: str
     choices: [keep, replace, drop]
     default: keep
-  rules:
-    description:
-      - Overlay probe files on the controller (files, or directories whose C(*.probes)
-        files are read), tried before the collection's own rules and nmap's, in the
-        order given. Read by the action plugin.
-    type: list
-    elements: path
-    default: []
-  project_rules:
-    description: Also use the overlay rules shipped in the collection's C(rules/) folder.
-    type: bool
-    default: true
-  rules_content:
-    description:
-      - The overlay files' text, as C(name) and C(content). Filled in by the action
-        plugin from O(rules) and O(project_rules); rarely given by hand.
-    type: list
-    elements: dict
-    default: []
   nmap_probes:
     description:
       - Path of nmap's probe file on the scan host. By default the installed nmap's
@@ -174,6 +155,8 @@ options:
         Otherwise the task only reports it in RV(mismatches).
     type: bool
     default: true
+extends_documentation_fragment:
+  - fastprobe.scanner.rules
 notes:
   - Sends traffic only to the targets given; mind your network's rules.
   - Facts go back to the targets with M(fastprobe.scanner.service_facts) in a play on
@@ -301,9 +284,7 @@ ARGUMENT_SPEC = dict(
     rate=dict(type="float"),
     report_closed=dict(type="bool", default=False),
     exclude_mode=dict(type="str", choices=["keep", "replace", "drop"], default="keep"),
-    rules=dict(type="list", elements="path", default=[]),
-    project_rules=dict(type="bool", default=True),
-    rules_content=dict(type="list", elements="dict", default=[]),
+    **options.RULES_ARGUMENT_SPEC,
     nmap_probes=dict(type="path"),
     engine=dict(type="str", choices=["native", "nmap"], default="native"),
     nmap_path=dict(type="path"),

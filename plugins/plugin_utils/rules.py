@@ -7,10 +7,21 @@ from __future__ import annotations
 
 import glob
 import os
+from typing import Any
 
 from ansible.errors import AnsibleActionFail
 
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def rules_paths(args: dict, loader: Any) -> list[str]:
+    """The ``rules`` option's paths, relative to the playbook (or role) as other
+    controller files are; ``rules_content`` is the action plugin's to fill."""
+    if args["rules_content"]:
+        raise AnsibleActionFail(
+            "rules_content: filled in from rules and project_rules; give rules instead"
+        )
+    return [loader.path_dwim(p) for p in args["rules"]]
 
 
 def read_rules(paths: list[str], project_rules: bool) -> list[dict[str, str]]:

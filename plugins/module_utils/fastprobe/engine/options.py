@@ -27,6 +27,13 @@ DEFAULTS: dict[str, Any] = dict(
     report_closed=False,
 )
 EXCLUDE_MODES = ("keep", "replace", "drop")
+# the overlay-rule options of the modules whose action plugin reads the rules
+# (documented in plugins/doc_fragments/rules.py)
+RULES_ARGUMENT_SPEC: dict[str, dict[str, Any]] = dict(
+    rules=dict(type="list", elements="path", default=[]),
+    project_rules=dict(type="bool", default=True),
+    rules_content=dict(type="list", elements="dict", default=[]),
+)
 
 
 class OptionError(ValueError):
