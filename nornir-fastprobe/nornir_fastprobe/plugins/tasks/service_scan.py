@@ -25,6 +25,11 @@ _rule_sets: dict[tuple, Any] = {}  # rule sets, and nmap scanners with their pro
 _rule_sets_lock = threading.Lock()
 
 
+def overlay_paths(rules: Sequence[str], project_rules: bool) -> list[str]:
+    """The overlay files of both engines, in the order their rules are tried."""
+    return (default_overlays() if project_rules else []) + list(rules)
+
+
 def rule_set(rules: Sequence[str], project_rules: bool, nmap_probes: Optional[str],
              exclude_mode: str) -> RuleSet:  # fmt: skip
     """One rule set per combination, shared by every host of the run (loading one costs
@@ -32,9 +37,8 @@ def rule_set(rules: Sequence[str], project_rules: bool, nmap_probes: Optional[st
     key = (tuple(rules), project_rules, nmap_probes, exclude_mode)
     with _rule_sets_lock:
         if key not in _rule_sets:
-            paths = (default_overlays() if project_rules else []) + list(rules)
             try:
-                overlays = [load_probe_file(p) for p in paths]
+                overlays = [load_probe_file(p) for p in overlay_paths(rules, project_rules)]
             except ProbeFileError as exc:
                 raise options.OptionError(f"rules: {exc}") from None
             _rule_sets[key] = options.rule_set(nmap_probes, overlays, exclude_mode)
@@ -55,7 +59,7 @@ def nmap_scanner(rules: Sequence[str], project_rules: bool, nmap_probes: Optiona
     with _rule_sets_lock:
         if key not in _rule_sets:
             sources = []
-            for path in (default_overlays() if project_rules else []) + list(rules):
+            for path in overlay_paths(rules, project_rules):
                 try:
                     sources.append(read_source(path))
                 except OSError as exc:
