@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-done
 
-.PHONY: setup scan test lint unit ansible bench lab nmap-role clean
+.PHONY: setup scan test lint rules unit ansible bench lab nmap-role clean
 
 setup: $(STAMP)
 
@@ -21,6 +21,11 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# the rule pack (rules/*.probes): lint-clean, and every recorded or built sample named
+rules: setup
+	$(BIN)/fastprobe rules lint --strict rules/*.probes
+	$(BIN)/fastprobe rules test
+
 unit: setup
 	$(BIN)/pytest -q
 
@@ -28,7 +33,7 @@ unit: setup
 ansible: setup
 	$(BIN)/python scripts/ansible-checks
 
-test: lint unit ansible
+test: lint rules unit ansible
 
 scan: setup
 	$(BIN)/python scripts/demo-scan

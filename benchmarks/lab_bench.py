@@ -1,13 +1,16 @@
 """The whole lab: stock nmap -sV, the role's patched nmap and fastprobe on the same
-ports, in one run.
+ports, each without and with the rule pack (rules/*.probes), in one run.
 
     .venv/bin/python benchmarks/lab_bench.py [--patched-nmap PATH]
 
 Starts the lab (tests/lab; needs root and scripts/install-lab-packages), runs stock
 nmap on every TCP port (one nmap per address, all in parallel, as a user would), then
-the patched nmap the same way (roles/nmap; `make nmap-role` builds it), then
-fastprobe (fast profile) on the same ports, and prints the wall times, the ratios,
-and every port where a service name, product or version differs from stock nmap's.
+the patched nmap the same way (roles/nmap; `make nmap-role` builds it) with nmap's
+file and with the file `fastprobe rules assemble` writes (nmap's and the pack, no
+Exclude), then fastprobe (fast profile) with nmap's rules alone (and its Exclude) and
+with its defaults (the pack, nmap's Exclude replaced). Prints wall times, ports left
+unidentified, the ratios, and every port where fastprobe with nmap's rules differs
+from stock nmap in service name, product or version.
 """
 
 from __future__ import annotations
@@ -26,15 +29,28 @@ sys.path.insert(0, ROOT)
 
 from benchmarks.patched import NOT_BUILT, patched_nmap  # noqa: E402
 from fastprobe.engine.scan import Scanner  # noqa: E402
+from fastprobe.rules.assemble import assemble, read_source  # noqa: E402
+from fastprobe.rules.ruleset import (  # noqa: E402
+    RuleSet,
+    default_overlays,
+    find_nmap_probes,
+    load_rules,
+)
 from tests.fidelity.capture import parse_xml, run_nmap  # noqa: E402
 from tests.lab import Lab  # noqa: E402
 
 
-def nmap_lab(nmap: str, by_host: dict[str, list[int]], tmp: str, tag: str) -> tuple[dict, float]:
+def nmap_lab(
+    nmap: str, by_host: dict[str, list[int]], tmp: str, tag: str, extra: tuple[str, ...] = ()
+) -> tuple[dict, float]:
     """One nmap per address, all at once; verdicts by (address, port) and the wall time."""
+
+    def one(host: str) -> tuple[str, tuple]:
+        return host, run_nmap(host, by_host[host], Path(tmp), nmap, tag, extra)
+
     start = time.monotonic()
     with ThreadPoolExecutor(max_workers=len(by_host)) as pool:
-        runs = list(pool.map(lambda h: (h, run_nmap(h, by_host[h], Path(tmp), nmap, tag)), by_host))
+        runs = list(pool.map(one, by_host))
     wall = time.monotonic() - start
     verdicts = {}
     for host, (_trace, xml_path, _secs) in runs:
@@ -72,6 +88,27 @@ def compare(label: str, theirs: dict, mine: dict, names: dict) -> None:
         print("  " + n)
 
 
+def fastprobe_lab(lab: Lab, rules: RuleSet) -> tuple[dict, float]:
+    async def scan() -> dict:
+        scanner = Scanner(rules=rules)
+        return {(r.address, r.port): r async for r in scanner.scan(endpoints=lab.endpoints())}
+
+    start = time.monotonic()
+    records = asyncio.run(scan())
+    return records, time.monotonic() - start
+
+
+def unidentified(results: dict) -> list:
+    """Ports a run left without a service name of its rules: nmap's port-table guesses
+    and excluded ports, fastprobe's unknown, excluded and tcpwrapped."""
+    out = []
+    for key, v in results.items():
+        method = getattr(v, "method", None)
+        if method in ("table", "unknown", "excluded", None) or v.service == "tcpwrapped":
+            out.append(key)
+    return sorted(out)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     ap.add_argument("--patched-nmap", metavar="PATH", help="the role's nmap (default: found)")
@@ -86,13 +123,17 @@ def main() -> int:
                 names[(s.host, s.port)] = s.name
         theirs, nmap_wall = nmap_lab("nmap", by_host, tmp, "stock")
         fixed, fixed_wall = nmap_lab(patched, by_host, tmp, "patched") if patched else ({}, 0.0)
-
-        async def ours() -> dict:
-            return {(r.address, r.port): r async for r in Scanner().scan(endpoints=lab.endpoints())}
-
-        start = time.monotonic()
-        mine = asyncio.run(ours())
-        our_wall = time.monotonic() - start
+        packed_file = Path(tmp, "nmap-service-probes")
+        base = find_nmap_probes() or "nmap-service-probes"
+        overlays = [read_source(p) for p in default_overlays()]
+        packed_file.write_bytes(assemble(read_source(base), overlays, exclude="drop").text)
+        packed, packed_wall = (
+            nmap_lab(patched, by_host, tmp, "packed", ("--versiondb", str(packed_file)))
+            if patched
+            else ({}, 0.0)
+        )
+        mine, our_wall = fastprobe_lab(lab, load_rules(overlays=[]))
+        pack, pack_wall = fastprobe_lab(lab, load_rules(exclude="replace"))
     named = sum(1 for v in theirs.values() if v.method == "probed")
     print(f"lab: {len(names)} TCP ports on {len(by_host)} addresses; stock nmap names {named}")
     print(f"stock nmap -sV: {nmap_wall:.1f} s; fastprobe: {our_wall:.1f} s")
@@ -106,6 +147,21 @@ def main() -> int:
     compare("fastprobe", theirs, mine, names)
     if patched:
         compare("patched nmap", theirs, fixed, names)
+    print(f"\nthe rule pack ({len(default_overlays())} files in rules/), {len(names)} ports:")
+    print("| run | wall time | ports not identified | sum of per-port times |")
+    print("| --- | --- | --- | --- |")
+    rows = [("stock nmap -sV", nmap_wall, theirs, None)]
+    if patched:
+        rows += [("patched nmap", fixed_wall, fixed, None),
+                 ("patched nmap + pack", packed_wall, packed, None)]  # fmt: skip
+    rows += [("fastprobe, nmap's rules", our_wall, mine, mine),
+             ("fastprobe + pack (default)", pack_wall, pack, pack)]  # fmt: skip
+    for label, wall, results, records in rows:
+        per_port = (f"{sum(r.elapsed_ms for r in records.values()) / 1000:.1f} s"
+                    if records else "")  # fmt: skip
+        print(f"| {label} | {wall:.1f} s | {len(unidentified(results))} | {per_port} |")
+    for label, results in (("fastprobe, nmap's rules", mine), ("fastprobe + pack", pack)):
+        print(f"{label}: not identified: " + ", ".join(names[k] for k in unidentified(results)))
     return 0
 
 

@@ -92,12 +92,15 @@ options:
   exclude_mode:
     description:
       - What to do with the C(Exclude) directive of nmap's probe file (ports reported
-        open without version detection, such as printers' 9100-9107).
-      - V(keep) honours it, V(replace) lets an overlay's C(Exclude) replace it,
+        open without version detection: T:9100-9107, where printers print what they
+        are sent, and where Prometheus exporters listen).
+      - V(replace) (the default) uses only the overlays' C(Exclude) lines; the
+        collection's rules have none, so 9100-9107 are probed and the exporters named.
+      - V(keep) honours nmap's as well (set it where printers listen on 9100-9107),
         V(drop) ignores every C(Exclude).
     type: str
     choices: [keep, replace, drop]
-    default: keep
+    default: replace
   nmap_probes:
     description:
       - Path of nmap's probe file on the scan host. By default the installed nmap's
@@ -283,7 +286,9 @@ ARGUMENT_SPEC = dict(
     max_host_conns=dict(type="int", default=32),
     rate=dict(type="float"),
     report_closed=dict(type="bool", default=False),
-    exclude_mode=dict(type="str", choices=["keep", "replace", "drop"], default="keep"),
+    exclude_mode=dict(
+        type="str", choices=list(options.EXCLUDE_MODES), default=options.DEFAULT_EXCLUDE_MODE
+    ),
     **options.RULES_ARGUMENT_SPEC,
     nmap_probes=dict(type="path"),
     engine=dict(type="str", choices=["native", "nmap"], default="native"),

@@ -1,7 +1,9 @@
 """The engine on the lab of real servers, against stock nmap run in the same session.
 
-Every service nmap names must get the same name from us, and product and version
-must agree on at least 97% of them; each disagreement allowed below has a reason.
+With nmap's rules alone, every service nmap names must get the same name from us, and
+product and version must agree on at least 97% of them; each disagreement allowed
+below has a reason. With the rule pack (the default), the services it covers are
+named as their recorded samples say.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ import pytest
 from fastprobe.engine.ports import Ports
 from fastprobe.engine.records import ServiceRecord
 from fastprobe.engine.scan import Scanner
+from fastprobe.rules.ruleset import load_rules
 from tests.fidelity.capture import parse_xml, run_nmap
+from tests.samples.recorded import RECORDED
 from tests.support.labs import running_lab
 
 pytestmark = pytest.mark.lab
@@ -57,7 +61,8 @@ def test_engine_agrees_with_nmap_on_the_lab(lab, tmp_path: Path) -> None:  # typ
             theirs[(host, port)] = v
 
     async def ours() -> dict[tuple[str, int], ServiceRecord]:
-        return {(r.address, r.port): r async for r in Scanner().scan(endpoints=lab.endpoints())}
+        scanner = Scanner(rules=load_rules(overlays=[]))  # nmap's rules, nmap's Exclude
+        return {(r.address, r.port): r async for r in scanner.scan(endpoints=lab.endpoints())}
 
     mine = asyncio.run(ours())
     compared, same_version, problems = 0, 0, []
@@ -80,6 +85,28 @@ def test_engine_agrees_with_nmap_on_the_lab(lab, tmp_path: Path) -> None:  # typ
     assert compared >= 40
     assert problems == []
     assert same_version >= 0.97 * (compared - len(KNOWN))
+
+
+def test_pack_names_the_lab_services_it_covers(lab) -> None:  # type: ignore[no-untyped-def]
+    """The default rule set (nmap's and the pack, nmap's Exclude replaced): node exporter
+    on 9100 is probed, and every service with a recorded sample is named as it says."""
+
+    async def ours() -> dict[tuple[str, int], ServiceRecord]:
+        return {(r.address, r.port): r async for r in Scanner().scan(endpoints=lab.endpoints())}
+
+    mine = asyncio.run(ours())
+    wrong = []
+    for rec in RECORDED:
+        if rec.capture is not None:  # a state the lab is not in (refused host, full server)
+            continue
+        svc = lab.service(f"{rec.server}-{rec.endpoint}")
+        r = mine[(svc.host, svc.port)]
+        if (r.method, r.service, r.product) != ("matched", rec.expect.service, rec.expect.product):
+            wrong.append(f"{rec.name}: {r.method} {r.service} {r.product} ({r.rule})")
+        elif not (r.rule or "").startswith("rules/"):
+            wrong.append(f"{rec.name}: named by {r.rule}, not by the pack")
+    assert wrong == []
+    assert lab.service("node-exporter-metrics").port == 9100
 
 
 def test_udp_dns_servers_agree_with_nmap(lab, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

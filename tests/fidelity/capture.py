@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -226,16 +227,22 @@ def final_match(verdict: Verdict, matches: list[TraceMatch]) -> Optional[TraceMa
 
 
 def run_nmap(
-    host: str, ports: list[int], workdir: Path, nmap: str = "nmap", tag: str = "nmap"
+    host: str,
+    ports: list[int],
+    workdir: Path,
+    nmap: str = "nmap",
+    tag: str = "nmap",
+    extra: Sequence[str] = (),
 ) -> tuple[str, Path, float]:
-    """nmap (stock unless ``nmap`` names another build) on one loopback address;
-    returns (trace text, XML path, seconds)."""
+    """nmap (stock unless ``nmap`` names another build, with ``extra`` arguments such
+    as ``--versiondb FILE``) on one loopback address; returns (trace text, XML path,
+    seconds)."""
     if not ipaddress.ip_address(host).is_loopback:
         raise ValueError(f"refusing to scan {host}: the lab is on 127.0.0.0/8 only")
     xml_path = workdir / f"{tag}-{host}.xml"
     argv = [
         nmap, "-sV", "--version-trace", "-n", "-Pn", "-sT",
-        "-p", ",".join(str(p) for p in sorted(ports)), host, "-oX", str(xml_path),
+        "-p", ",".join(str(p) for p in sorted(ports)), *extra, host, "-oX", str(xml_path),
     ]  # fmt: skip
     t0 = time.monotonic()
     proc = subprocess.Popen(

@@ -383,6 +383,52 @@ def _node_exporter(c: Context) -> Launch:
     )
 
 
+def _prometheus(c: Context) -> Launch:
+    # No scrape targets: the server only answers, it never connects anywhere.
+    conf = c.write("prometheus.yml", "global:\n  scrape_interval: 1h\nscrape_configs: []\n")
+    data = c.mkdir("data", owner="prometheus")
+    return Launch(
+        [
+            "/usr/bin/prometheus", f"--config.file={conf}", f"--storage.tsdb.path={data}",
+            f"--web.listen-address={c.host}:{c.port('http')}",
+        ],
+        user="prometheus",
+    )  # fmt: skip
+
+
+def _alertmanager(c: Context) -> Launch:
+    # One receiver that sends nothing; clustering off (no gossip port).
+    conf = c.write("alertmanager.yml", "route:\n  receiver: none\nreceivers:\n- name: none\n")
+    data = c.mkdir("data", owner="prometheus")
+    return Launch(
+        [
+            "/usr/bin/prometheus-alertmanager", f"--config.file={conf}",
+            f"--storage.path={data}", "--cluster.listen-address=",
+            f"--web.listen-address={c.host}:{c.port('http')}",
+        ],
+        user="prometheus",
+    )  # fmt: skip
+
+
+def _pushgateway(c: Context) -> Launch:
+    return Launch(
+        ["/usr/bin/prometheus-pushgateway", f"--web.listen-address={c.host}:{c.port('http')}"],
+        user="prometheus",
+    )
+
+
+def _blackbox_exporter(c: Context) -> Launch:
+    # Probes targets only when asked on /probe, which no nmap probe requests.
+    conf = c.write("blackbox.yml", "modules:\n  tcp_connect:\n    prober: tcp\n")
+    return Launch(
+        [
+            "/usr/bin/prometheus-blackbox-exporter", f"--config.file={conf}",
+            f"--web.listen-address={c.host}:{c.port('http')}",
+        ],
+        user="prometheus",
+    )  # fmt: skip
+
+
 def _varnish(c: Context) -> Launch:
     # Its backend is a closed port: every request gets Varnish's own 503 page.
     return Launch(
@@ -484,6 +530,8 @@ def _mariadb(c: Context) -> Launch:
             f"--bind-address={c.host}", f"--port={c.port('mysql')}",
             f"--socket={top}/mysqld.sock", f"--pid-file={top}/mysqld.pid",
             "--innodb-buffer-pool-size=16M", "--skip-log-bin", "--skip-name-resolve",
+            # the least MariaDB allows: the rule pack's "too many connections" sample
+            "--max-connections=10",
         ],
         ready_timeout=60,
     )  # fmt: skip
@@ -1121,6 +1169,15 @@ SPECS: tuple[ServerSpec, ...] = (
     ServerSpec("node-exporter", "prometheus-node-exporter", "/usr/bin/prometheus-node-exporter",
                _addr(20), _tcp(("metrics", 9100), ("metrics-alt", 9110)), _node_exporter,
                users=("prometheus",)),
+    ServerSpec("prometheus", "prometheus", "/usr/bin/prometheus", _addr(55),
+               _tcp(("http", 9090)), _prometheus, users=("prometheus",)),
+    ServerSpec("alertmanager", "prometheus-alertmanager", "/usr/bin/prometheus-alertmanager",
+               _addr(56), _tcp(("http", 9093)), _alertmanager, users=("prometheus",)),
+    ServerSpec("pushgateway", "prometheus-pushgateway", "/usr/bin/prometheus-pushgateway",
+               _addr(57), _tcp(("http", 9091)), _pushgateway, users=("prometheus",)),
+    ServerSpec("blackbox-exporter", "prometheus-blackbox-exporter",
+               "/usr/bin/prometheus-blackbox-exporter", _addr(58), _tcp(("http", 9115)),
+               _blackbox_exporter, users=("prometheus",)),
     ServerSpec("varnish", "varnish", "/usr/sbin/varnishd", _addr(21), _tcp(("http", 6081)),
                _varnish, users=("vcache", "varnish")),
     ServerSpec("monit", "monit", "/usr/bin/monit", _addr(22), _tcp(("http", 2812)), _monit),

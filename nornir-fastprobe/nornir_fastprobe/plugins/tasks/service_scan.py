@@ -26,8 +26,9 @@ _rule_sets_lock = threading.Lock()
 
 
 def overlay_paths(rules: Sequence[str], project_rules: bool) -> list[str]:
-    """The overlay files of both engines, in the order their rules are tried."""
-    return (default_overlays() if project_rules else []) + list(rules)
+    """The overlay files of both engines, in the order their rules are tried: the
+    caller's before the project's, as in the CLI and the Ansible module."""
+    return list(rules) + (default_overlays() if project_rules else [])
 
 
 def rule_set(rules: Sequence[str], project_rules: bool, nmap_probes: Optional[str],
@@ -81,7 +82,7 @@ def service_scan(
     addresses: Optional[Sequence[str]] = None,
     project_rules: bool = True,
     nmap_probes: Optional[str] = None,
-    exclude_mode: str = "keep",
+    exclude_mode: str = options.DEFAULT_EXCLUDE_MODE,
     dry_run: Optional[bool] = None,
     engine: str = "native",
     nmap_path: Optional[str] = None,

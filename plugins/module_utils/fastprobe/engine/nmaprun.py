@@ -28,7 +28,12 @@ from ..rules.assemble import Assembled, Source, assemble, read_source
 from ..rules.escapes import escape
 from ..rules.model import PortRanges, ProbeFileError
 from ..rules.ruleset import find_nmap_probes
-from .options import OptionError, check_exclude_mode, check_intensity_rate
+from .options import (
+    DEFAULT_EXCLUDE_MODE,
+    OptionError,
+    check_exclude_mode,
+    check_intensity_rate,
+)
 from .ports import Ports, PortSpecError, parse_ports
 from .records import ServiceRecord
 from .targets import read_list
@@ -111,7 +116,7 @@ def nmap_scanner(
     overlays: Sequence[Source] = (),
     *,
     base: bool = True,
-    exclude_mode: str = "keep",
+    exclude_mode: str = DEFAULT_EXCLUDE_MODE,
     intensity: int = 7,
     rate: Optional[float] = None,
     report_closed: bool = False,

@@ -8,7 +8,7 @@ from typing import Any, Optional
 
 from ..rules.assemble import Source
 from ..rules.model import ProbeFile, ProbeFileError
-from ..rules.ruleset import RuleSet, find_nmap_probes, load_probe_file
+from ..rules.ruleset import EXCLUDE_MODES, RuleSet, find_nmap_probes, load_probe_file
 from .ports import Ports, PortSpecError, parse_ports, top_ports
 from .scan import Scanner
 from .targets import Exclusions, TargetError, count
@@ -26,7 +26,9 @@ DEFAULTS: dict[str, Any] = dict(
     rate=None,
     report_closed=False,
 )
-EXCLUDE_MODES = ("keep", "replace", "drop")
+# nmap's Exclude (T:9100-9107) hides the Prometheus exporters the rule pack names: by
+# default only the overlays' Exclude lines count (the pack has none); "keep" restores it
+DEFAULT_EXCLUDE_MODE = "replace"
 # the overlay-rule options of the modules whose action plugin reads the rules
 # (documented in plugins/doc_fragments/rules.py)
 RULES_ARGUMENT_SPEC: dict[str, dict[str, Any]] = dict(
@@ -94,7 +96,9 @@ def rules_content(items: Iterable[dict]) -> list[Source]:
 
 
 def rule_set(
-    nmap_probes: Optional[str], overlays: Sequence[ProbeFile], exclude_mode: str = "keep"
+    nmap_probes: Optional[str],
+    overlays: Sequence[ProbeFile],
+    exclude_mode: str = DEFAULT_EXCLUDE_MODE,
 ) -> RuleSet:
     check_exclude_mode(exclude_mode)
     base = nmap_probes or find_nmap_probes()

@@ -16,8 +16,9 @@ from .matcher import VERDICT_FIELDS, Matcher, Verdict
 from .model import Example, Probe, Rule
 
 REPLY_KEYS = ("reply", "reply-hex", "reply-file")
+# "nmap" and "source" are for the reader (stock nmap's verdict, where the reply came from)
 KNOWN_KEYS = frozenset(
-    (*REPLY_KEYS, "probe", "protocol", "service", "cpe", "source", *VERDICT_FIELDS)
+    (*REPLY_KEYS, "probe", "protocol", "service", "cpe", "source", "nmap", *VERDICT_FIELDS)
 )
 
 

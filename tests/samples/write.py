@@ -1,0 +1,123 @@
+"""Write samples as ``#@example`` lines above the pack's rules that claim them.
+
+The rule a sample lands above is found by matching it with the whole rule set
+(nmap's file and the pack, without any example lines), so a sample claimed by no rule
+of the pack, or by nmap's, is an error rather than a silent misplacement. What the
+rule must *say* comes from the sample's ``Expect``, not from the rule, and
+``fastprobe rules test`` checks it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Optional
+
+from fastprobe.rules.escapes import escape
+from fastprobe.rules.matcher import Matcher
+from fastprobe.rules.parser import EXAMPLE_TAG
+from fastprobe.rules.ruleset import find_nmap_probes, load_rules
+
+from .model import Expect
+
+INLINE_LIMIT = 600  # longer replies go to a file next to the rules (reply-file=)
+
+
+@dataclass(frozen=True)
+class Sample:
+    name: str
+    probe: str
+    reply: bytes
+    expect: Expect
+    source: str
+    nmap: str  # stock nmap 7.93's verdict, as its VERSION column would read
+    protocol: str = "TCP"
+
+
+class PlacementError(RuntimeError):
+    """Samples that no rule of the pack claims."""
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _reply_text(data: bytes) -> str:
+    # a reply keeps its C escapes; a quote inside it is written as \x22
+    return '"' + escape(data).replace('"', "\\x22") + '"'
+
+
+def example_line(sample: Sample, reply_file: Optional[str]) -> str:
+    parts = [EXAMPLE_TAG.rstrip(), f"probe={sample.probe}"]
+    if sample.protocol != "TCP":
+        parts.append(f"protocol={sample.protocol}")
+    parts.append(f"reply-file={reply_file}" if reply_file else f"reply={_reply_text(sample.reply)}")
+    for f in fields(Expect):
+        value = getattr(sample.expect, f.name)
+        if f.name == "cpe":
+            if value:
+                parts.append(f"cpe={_quote(' '.join(value))}")
+        elif value:
+            parts.append(f"{f.name}={_quote(value)}")
+    parts.append(f"nmap={_quote(sample.nmap)}")
+    parts.append(f"source={_quote(sample.source)}")
+    return " ".join(parts)
+
+
+def strip_examples(text: str) -> str:
+    lines = text.splitlines(keepends=True)
+    return "".join(line for line in lines if not line.startswith(EXAMPLE_TAG))
+
+
+def place(samples: list[Sample], rules_dir: Path) -> dict[Path, str]:
+    """The new text of every pack file, with each sample above the rule claiming it."""
+    files = sorted(rules_dir.glob("*.probes"))
+    stripped = {path: strip_examples(path.read_text(encoding="latin-1")) for path in files}
+    base = find_nmap_probes()
+    if base is None:
+        raise PlacementError("nmap's probe file was not found")
+    with tempfile.TemporaryDirectory(prefix="fastprobe-samples-") as tmp:
+        copies = {}
+        for path, text in stripped.items():
+            copy = Path(tmp, path.name)
+            copy.write_text(text, encoding="latin-1")
+            copies[str(copy)] = path
+        matcher = Matcher(load_rules(base, list(copies), cache=False))
+        above: dict[tuple[Path, int], list[Sample]] = {}
+        problems = []
+        for sample in samples:
+            result = matcher.match(sample.probe, sample.reply, sample.protocol)
+            verdict = result.verdict
+            owner = None
+            if verdict is not None:
+                file, _, line = verdict.rule.rpartition(":")
+                owner = next((p for c, p in copies.items() if os.path.samefile(c, file)), None)
+            if owner is None:
+                who = verdict.rule if verdict else "no rule"
+                problems.append(f"{sample.name}: claimed by {who}, not by a rule of {rules_dir}")
+                continue
+            above.setdefault((owner, int(line)), []).append(sample)
+    if problems:
+        raise PlacementError("\n".join(problems))
+    out = {}
+    replies_dir = rules_dir / "samples"
+    shutil.rmtree(replies_dir, ignore_errors=True)
+    for path, text in stripped.items():
+        lines = text.splitlines(keepends=True)
+        for (owner, line), group in sorted(above.items(), key=lambda kv: -kv[0][1]):
+            if owner != path:
+                continue
+            new = []
+            for sample in sorted(group, key=lambda s: s.name):
+                reply_file = None
+                if len(_reply_text(sample.reply)) > INLINE_LIMIT:
+                    replies_dir.mkdir(exist_ok=True)
+                    reply_file = f"samples/{sample.name}.reply"
+                    (rules_dir / reply_file).write_bytes(sample.reply)
+                new.append(example_line(sample, reply_file) + "\n")
+            lines[line - 1 : line - 1] = new
+        out[path] = "".join(lines)
+    return out
