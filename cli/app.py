@@ -1,9 +1,10 @@
-"""``fastprobe match``, ``fastprobe scan`` and ``fastprobe rules lint|test|assemble``."""
+"""``fastprobe match``, ``fastprobe scan`` and ``fastprobe rules lint|test|assemble|suggest``."""
 
 from __future__ import annotations
 
 import argparse
 import binascii
+import contextlib
 import json
 import os
 import sys
@@ -159,6 +160,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     asm.add_argument("--totalwaitms", type=int, metavar="MS", help="set on every probe")
     asm.add_argument("--tcpwrappedms", type=int, metavar="MS", help="set on the NULL probe")
+    sug = rsub.add_parser(
+        "suggest", help="draft match rules from the replies of unknown ports in scan results"
+    )
+    sug.add_argument(
+        "files", nargs="+", metavar="RESULTS", help="JSON lines written by fastprobe scan -oJ"
+    )
+    sug.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
+    sug.add_argument(
+        "--min-cluster",
+        type=int,
+        default=1,
+        metavar="N",
+        help="draft only for groups of at least N replies (default 1)",
+    )
+    sug.add_argument(
+        "--samples",
+        type=int,
+        default=3,
+        metavar="N",
+        help="#@example lines per rule, from distinct replies (default 3)",
+    )
+    _add_rule_options(sug)
     return parser
 
 
@@ -313,21 +336,78 @@ def cmd_assemble(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    data = result.text.encode("latin-1")
-    if not args.output or args.output == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    else:
-        tmp = f"{args.output}.tmp{os.getpid()}"
-        try:
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, args.output)
-        except OSError as exc:
-            raise CliError(f"--output {args.output}: {exc.strerror or exc}") from None
+    _write_output(args.output, result.text.encode("latin-1"))
     print(
         f"{result.probes} probes, {result.rules} rules from {1 if base else 0} base file and "
         f"{len(files)} overlay(s); {result.excluded or 'no Exclude'}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _write_output(path: Optional[str], data: bytes) -> None:
+    """``data`` to stdout, or to ``path`` whole or not at all (a file that was there stays
+    until the new one is complete)."""
+    if not path or path == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    tmp = f"{path}.tmp{os.getpid()}"
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise CliError(f"--output {path}: {exc.strerror or exc}") from None
+
+
+def cmd_suggest(args: argparse.Namespace) -> int:
+    from fastprobe.engine.ports import service_names
+    from fastprobe.rules.matcher import Matcher
+    from fastprobe.rules.ruleset import find_nmap_probes
+    from fastprobe.rules.suggest import ResultsError, Stats, read_results, suggest
+
+    for option, value in (("--min-cluster", args.min_cluster), ("--samples", args.samples)):
+        if value < 1:
+            raise CliError(f"{option}: must be at least 1, not {value}")
+    stats = Stats()
+    ports = []
+    for path in args.files:
+        try:
+            ports.extend(read_results(path, stats))
+        except ResultsError as exc:
+            raise CliError(str(exc)) from None
+    ruleset = _load(args)
+    # the port's name in nmap-services, from the nmap installation whose probe file is used
+    probes = find_nmap_probes()
+    services = os.path.join(os.path.dirname(probes), "nmap-services") if probes else ""
+    names = service_names(services) if os.path.isfile(services) else {}
+    result = suggest(
+        ports,
+        Matcher(ruleset, timeout=args.regex_timeout),
+        port_names=names,
+        min_cluster=args.min_cluster,
+        samples=args.samples,
+        sources=args.files,
+        stats=stats,
+    )
+    _write_output(args.output, result.text.encode("latin-1"))
+    st = result.stats
+    skipped = [
+        f"{st.without_replies} unknown record(s) without replies",
+        f"{st.claimed} replies the loaded rules match now (or of ports they name)",
+    ]
+    if st.foreign:
+        skipped.append(f"{st.foreign} replies to probes the loaded rules lack")
+    if st.cut_lines:
+        skipped.append(f"{st.cut_lines} cut last line(s)")
+    print(
+        f"{st.unknown} unknown record(s), {st.replies} replies, {st.clusters} cluster(s): "
+        f"{st.drafts} draft(s), {st.without_draft} without draft, {st.covered} covered by "
+        f"another cluster (same ports), {st.small} below --min-cluster; "
+        f"skipped: {', '.join(skipped)}",
         file=sys.stderr,
     )
     return 0
@@ -590,6 +670,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return cmd_lint(args)
         if args.rules_command == "assemble":
             return cmd_assemble(args)
+        if args.rules_command == "suggest":
+            return cmd_suggest(args)
         return cmd_test(args)
     except (CliError, ProbeFileError) as exc:
         print(f"fastprobe: error: {exc}", file=sys.stderr)
