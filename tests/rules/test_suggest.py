@@ -3,7 +3,8 @@
 The end-to-end tests scan scripted loopback servers speaking protocols nmap does not
 know, draft rules from the results, check them with `rules lint` and `rules test`,
 and scan again with the drafts loaded. The unit tests build results in memory and
-use nmap's own probe file.
+use nmap's own probe file; the lab tests read replies of real servers nmap does not
+name (tests/data/suggest/lab-unknown.jsonl).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Optional
 import pytest
 
 from fastprobe.rules.escapes import escape, unescape
-from fastprobe.rules.matcher import Matcher
+from fastprobe.rules.matcher import Matcher, verdict_from
 from fastprobe.rules.parser import parse_text
 from fastprobe.rules.ruleset import RuleSet, load_rules
 from fastprobe.rules.samples import run_examples
@@ -380,3 +381,79 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, content, args, message) -> N
     )  # fmt: skip
     assert p.returncode == 2 and p.stdout == "", p.stdout
     assert p.stderr.startswith(f"fastprobe: error: {message}") and p.stderr.count("\n") == 1
+
+
+# -- the lab's real unknowns (nmap's rules alone) ---------------------------------------
+
+LAB = os.path.join(ROOT, "tests", "data", "suggest", "lab-unknown.jsonl")
+RSS = b"<?xml version='1.0'?><rss version=\"2.0\"><channel><title>News</title></channel></rss>"
+
+
+@pytest.fixture(scope="module")
+def lab_suggestion(nmap_matcher):  # type: ignore[no-untyped-def]
+    return suggest(read_results(LAB, Stats()), nmap_matcher)
+
+
+def lab_draft(s, port: int):  # type: ignore[no-untyped-def]
+    (draft,) = [d for d in s.drafts if {x.origin.endpoint.port for x in d.samples} == {port}]
+    return draft
+
+
+def test_lab_random_ids_are_placeholders(lab_suggestion, nmap_matcher) -> None:  # type: ignore[no-untyped-def]
+    """NATS names itself by a random base32 id: the draft must match another server."""
+    draft = lab_draft(lab_suggestion, 4222)
+    assert not re.search(r"[A-Z2-7]{56}", draft.line), draft.line
+    assert r'^INFO \{"server_id":"[A-Z0-9]+","server_name":"[A-Z0-9]+","version":"(' in draft.line
+    reply = draft.samples[0].data
+    another_id = b"ND4KYCZLWFH7GJPO5QXR3UVMTB2SAIE6N7W4OXQ3ZRYJ5BMKDPGLU6VS"
+    other = re.sub(rb"N[A-Z2-7]{55}", another_id, reply)
+    assert other != reply
+    for data in (reply, other):
+        found = nmap_matcher.guard.first_match([draft.rule], data).found
+        assert found is not None and found.group(1) == b"2.9.10"
+
+
+def test_lab_xmpp_streams_not_the_xml_declaration(lab_suggestion, nmap_matcher) -> None:  # type: ignore[no-untyped-def]
+    """Prosody's client and server streams: `jabber` rules on the stream's namespace, in
+    whatever order Prosody writes the attributes; never v// from `<?xml version='1.0'?>`."""
+    for d in lab_suggestion.drafts:
+        for x in d.samples:
+            found = nmap_matcher.guard.first_match([d.rule], x.data).found
+            if x.data.startswith(b"<?xml") and found:
+                assert not verdict_from(found, d.probe).version, d.line
+    client, server = lab_draft(lab_suggestion, 5222), lab_draft(lab_suggestion, 5269)
+    assert "xmlns='jabber:client'" in client.line and "xmlns='jabber:server'" in server.line
+    for draft, other in ((client, server), (server, client)):
+        assert draft.line.startswith("match jabber ") and "v/" not in draft.line
+        reply = draft.samples[0].data
+        attrs = re.search(rb"<stream:stream ([^>]*)>", reply).group(1).split(b" ")  # type: ignore[union-attr]
+        shuffled = reply.replace(b" ".join(attrs), b" ".join(reversed(attrs)))
+        assert shuffled != reply
+        for data, claimed in ((reply, True), (shuffled, True), (other.samples[0].data, False),
+                              (RSS, False)):  # fmt: skip
+            found = nmap_matcher.guard.first_match([draft.rule], data).found
+            assert (found is not None) is claimed, (draft.line, data)
+
+
+def test_lab_an_own_http_reason_phrase_is_a_draft(lab_suggestion) -> None:  # type: ignore[no-untyped-def]
+    """Privoxy has neither Server header nor title, but its own reason phrase."""
+    draft = lab_draft(lab_suggestion, 8118)
+    assert draft.line == r"match http m|^HTTP/1\.[01] 400 Invalid header received from client\r\n|"
+
+
+def test_standard_reason_phrases_say_nothing(nmap_matcher) -> None:  # type: ignore[no-untyped-def]
+    replies = [b"HTTP/1.1 200 Ok\r\n\r\n", b"HTTP/1.0 302 Moved Temporarily\r\n\r\n",
+               b"HTTP/1.1 413 Request Entity Too Large\r\n\r\n"]  # fmt: skip
+    s = suggest([port(n, {"GetRequest": r}) for n, r in enumerate(replies)], nmap_matcher)
+    assert not s.drafts and len(s.without) == 3
+
+
+def test_lab_drafts_pass_lint_and_their_examples(tmp_path, nmap_probes_path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "lab.probes"
+    p = run("rules", "suggest", LAB, "--no-default-rules", "--rules", nmap_probes_path,
+            "-o", str(out))  # fmt: skip
+    assert p.returncode == 0 and " 8 draft(s), 0 without draft, " in p.stderr, p.stderr
+    lint = run("rules", "lint", str(out))
+    assert lint.returncode == 0 and "0 error(s), 0 warning(s)" in lint.stdout, lint.stdout
+    test = run("rules", "test", str(out))
+    assert test.returncode == 0 and test.stdout.strip().endswith("8 passed, 0 failed"), test.stdout

@@ -5,19 +5,23 @@ Why it works the way it does:
 * **Grouping.** Replies are grouped by protocol, probe and a normalised structure, so
   that one product on many hosts gives one rule and two products give two. What
   differs between installations of one product is replaced by a placeholder — runs
-  of digits, versions, dates, times, addresses, host names, hex ids, binary length
-  fields — and what a product says about itself is kept: a text banner's first line;
-  an HTTP reply's status code, header names in order, Server product and ``<title>``
-  (header values such as Date or Content-Length are left out); a binary reply's
-  leading bytes.
+  of digits, versions, dates, times, addresses, host names, random ids (hex, base32,
+  base64: 16 or more letters and digits mixed, a server's own even when seen once),
+  binary length fields — and what a product says about itself is kept: a text
+  banner's first line; an XML reply's root element and namespace (its declaration
+  names XML's version, and some servers shuffle attributes); an HTTP reply's status
+  code, a reason phrase of its own, header names in order, Server product and
+  ``<title>`` (header values such as Date or Content-Length are left out); a binary
+  reply's leading bytes.
 * **Drafting.** A draft is the shortest anchored pattern that is still specific
   (six letters or digits spelled out, six fixed bytes of a binary reply, an HTTP
-  Server product or title), grown piece by piece until no reply of another port is
-  matched. Variable pieces become the narrowest class that holds every observed
-  value and stops before the next character, so a version group captures exactly
-  the version. When a specific draft matches *every* reply of another group, the
-  two groups are taken to be one product (the same banner naming different hosts,
-  an HTTP server whose headers differ by configuration) and drafted together.
+  Server product, title or own reason phrase), grown piece by piece until no reply
+  of another port is matched. Variable pieces become the narrowest class that holds
+  every observed value and stops before the next character, so a version group
+  captures exactly the version. When a specific draft matches *every* reply of
+  another group, the two groups are taken to be one product (the same banner naming
+  different hosts, an HTTP server whose headers differ by configuration) and drafted
+  together.
 * **Verification.** Each draft is read by the project's parser, linted, and run by
   its guard and template code, as the matcher will run it: it must claim each reply
   of its group, the version group holding a version, and no reply of another port
@@ -35,6 +39,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from http import HTTPStatus
 from typing import NamedTuple, Optional, Union
 
 from ..version import __version__
@@ -224,6 +229,12 @@ _KINDS = (
         re.compile(r"(?<!\w)(?=[\da-fA-F]*[a-fA-F])(?=[\da-fA-F]*\d)[\da-fA-F]{8,}(?!\w)"),
         (r"[\da-f]+", r"[\dA-F]+", r"[\da-fA-F]+"),
     ),
+    # random ids (base32, base64, mixed letters and digits): per server or per session
+    _Kind(
+        "id",
+        re.compile(r"(?<![\w+/.-])[A-Za-z\d][A-Za-z\d+/]{15,}={0,2}(?![\w+/=-])"),
+        ("[A-Z0-9]+", "[a-z0-9]+", "[A-Za-z0-9]+", "[A-Za-z0-9+/]+=*"),
+    ),
     _Kind(
         "host",
         re.compile(
@@ -260,7 +271,7 @@ def tokenize(text: str, limit: int = MAX_TOKENS) -> list[Token]:
     while pos < n and len(out) < limit:
         for kind in _KINDS:
             m = kind.find.match(text, pos)
-            if m and m.end() > pos and (kind.name != "host" or _hostlike(m.group())):
+            if m and m.end() > pos and _CHECKS.get(kind.name, bool)(m.group()):
                 out.append(Token(kind.name, m.group()))
                 pos = m.end()
                 break
@@ -282,18 +293,29 @@ def _hostlike(name: str) -> bool:
     return last.isalpha() and (len(labels) >= 3 or last in _TLDS)
 
 
+def _idlike(token: str) -> bool:
+    """Letters and digits mixed (``NBTSS6FJ...``), not a long word; with ``+`` or ``/``
+    (base64) all three kinds of character, not a path."""
+    kinds = sum(any(f(c) for c in token) for f in (str.isupper, str.islower, str.isdigit))
+    return any(c.isdigit() for c in token) and kinds >= (3 if "+" in token or "/" in token else 2)
+
+
+_CHECKS = {"host": _hostlike, "id": _idlike}
+
+
 def _shape(tokens: Sequence[Token]) -> tuple[tuple[str, str], ...]:
     return tuple((t.kind, t.text if t.kind in ("word", "lit") else "") for t in tokens)
 
 
 # -- normalised structure: the grouping key ------------------------------------------
 
-_STATUS = re.compile(rb"HTTP/1\.[01] (\d{3})")
+_STATUS = re.compile(rb"HTTP/1\.[01] (\d{3})(?: ([^\r\n]*))?")
 _TITLE = re.compile(rb"(<title[^>]*>)(.*?)(</title>)", re.IGNORECASE | re.DOTALL)
 
 
 class Http(NamedTuple):
     code: str
+    reason: str  # the reason phrase if it is not a standard one for the code, else ""
     headers: tuple[tuple[str, str, str], ...]  # (name, white space after the colon, value)
     crlf: bool  # header lines end with \r\n
     title: Optional[tuple[str, str, str]]  # (opening tag, raw text, closing tag)
@@ -322,7 +344,62 @@ def parse_http(data: bytes) -> Optional[Http]:
     crlf = all(line.endswith("\r") for line in lines[:-1])
     t = _TITLE.search(data, end)
     title = tuple(g.decode("latin-1") for g in t.groups()) if t else None
-    return Http(m.group(1).decode(), tuple(headers), crlf, title)  # type: ignore[arg-type]
+    code, reason = m.group(1).decode(), (m.group(2) or b"").decode("latin-1")
+    return Http(code, _own_reason(code, reason), tuple(headers), crlf, title)  # type: ignore[arg-type]
+
+
+# phrases of older RFCs and newer Pythons, as common as HTTPStatus's own
+_REASONS = {
+    302: ("Moved Temporarily",), 413: ("Payload Too Large", "Content Too Large"),
+    414: ("Request-URI Too Large", "URI Too Long"), 416: ("Range Not Satisfiable",),
+    422: ("Unprocessable Content",),
+}  # fmt: skip
+
+
+def _own_reason(code: str, reason: str) -> str:
+    """A reason phrase of the server's own (``400 Invalid header received from client``)
+    names it as a Server header would; a standard one, spelled any way, says nothing."""
+
+    def norm(text: str) -> str:
+        return "".join(c for c in text.lower() if c.isalnum())
+
+    try:
+        standard = (HTTPStatus(int(code)).phrase, *_REASONS.get(int(code), ()))
+    except ValueError:
+        standard = ()
+    return "" if norm(reason) in map(norm, standard) else reason
+
+
+_XML_DECL = re.compile(r"<\?xml\b[^>]*\?>\s*")
+_XML_TAG = re.compile(r"<([A-Za-z_][\w.:-]*)((?:\s+[\w.:-]+\s*=\s*(?:'[^']*'|\"[^\"]*\"))*)\s*/?>")
+_XML_ATTR = re.compile(r"([\w.:-]+)\s*=\s*('[^']*'|\"[^\"]*\")")
+
+
+class XmlHead(NamedTuple):
+    """The start of an XML reply, read apart from the rest: the declaration names XML's
+    version, not the product's, and servers write a tag's attributes in any order
+    (Prosody: a new order each run); the namespace is what tells the product."""
+
+    decl: str  # the XML declaration and the white space after it, or ""
+    tag: str  # the root's start tag, or "" when it is not whole
+    root: str  # the root's name
+    namespace: str  # its namespace attribute as written (xmlns='jabber:client'), or ""
+    attrs: int  # how many attributes the tag has
+
+
+def parse_xml(text: str) -> Optional[XmlHead]:
+    """The declaration and root start tag of an XML reply, or None for another reply."""
+    d = _XML_DECL.match(text)
+    decl = d.group() if d else ""
+    t = _XML_TAG.match(text, len(decl))
+    if t is None:
+        return XmlHead(decl, "", "", "", 0) if decl else None
+    root = t.group(1)
+    attrs = {a.group(1): a.group(2) for a in _XML_ATTR.finditer(t.group(2))}
+    # the default namespace, else the one of the root's prefix (stream:stream)
+    name = next((n for n in ("xmlns", "xmlns:" + root.partition(":")[0]) if n in attrs), "")
+    namespace = f"{name}={attrs[name]}" if name else ""
+    return XmlHead(decl, t.group(), root, namespace, len(attrs))
 
 
 def _product_token(server: str) -> str:
@@ -337,13 +414,18 @@ def classify(data: bytes) -> tuple[str, tuple]:
         server = http.header("server")
         title = _shape(tokenize(http.title[1].strip())) if http.title else ()
         names = tuple(h[0].lower() for h in http.headers)
-        return "http", (http.code, names, _product_token(server[2]) if server else "", title)
+        product = _product_token(server[2]) if server else ""
+        return "http", (http.code, _shape(tokenize(http.reason)), names, product, title)
     head = data[:MAX_TEXT]
     line = head.split(b"\n", 1)[0]
     printable = sum(1 for b in head if 0x20 <= b < 0x7F or b in (9, 10, 13))
     if line and b"\0" not in line and printable >= 0.9 * len(head):
-        end = len(line) + 1 if len(line) < len(head) else len(line)
-        return "text", _shape(tokenize(head[:end].decode("latin-1")))
+        text = head.decode("latin-1")
+        xml = parse_xml(text)
+        if xml is not None:  # the namespace, not the order of the attributes
+            rest = _shape(tokenize(text[len(xml.decl) + len(xml.tag) :].split("\n", 1)[0]))
+            return "text", (_shape(tokenize(xml.decl)), xml.root, xml.namespace, rest)
+        return "text", _shape(tokenize(text[: len(line) + 1]))
     masked = length_fields(data)
     return "binary", tuple(None if i in masked else b for i, b in enumerate(data[:16]))
 
@@ -472,6 +554,8 @@ def align(texts: Sequence[str]) -> tuple[list[Slot], bool]:
             kind = kinds.pop()
         elif kinds <= {"number", "version"}:
             kind = "version"
+        elif kinds <= {"hex", "id"}:
+            kind = "id"
         else:
             break
         offsets = [o + len(v) for o, v in zip(offsets, values)]
@@ -558,13 +642,16 @@ class Candidate(NamedTuple):
 
 
 def text_candidates(datas: Sequence[bytes]) -> list[Candidate]:
-    slots, _done = align([d[:MAX_TEXT].decode("latin-1") for d in datas])
+    head, head_alnum, texts = xml_head([d[:MAX_TEXT].decode("latin-1") for d in datas])
+    slots, _done = align(texts)
     vpos = version_slot(slots)
     product, product_end = banner_product(slots, vpos) if vpos is not None else (None, 0)
     out = []
     for capture in (True, False) if vpos is not None else (False,):
-        pieces: list[Piece] = []
-        alnum = 0
+        pieces = list(head)
+        alnum = head_alnum
+        if head and alnum >= MIN_ALNUM and not capture:
+            out.append(Candidate(head, None, False))
         for k, slot in enumerate(slots):
             piece = slot_piece(slot, capture and k == vpos)
             if piece is None:
@@ -579,6 +666,30 @@ def text_candidates(datas: Sequence[bytes]) -> list[Candidate]:
                 continue  # not in the middle of a name (UNKNOWN|_COMMAND)
             out.append(Candidate(tuple(pieces), product if k >= product_end - 1 else None, capture))
     return out
+
+
+def xml_head(texts: Sequence[str]) -> tuple[tuple[Piece, ...], int, list[str]]:
+    """Pieces for the XML declaration and root start tag the texts share, the letters
+    and digits in them that tell a product apart, and the text after them."""
+    heads = [parse_xml(t) for t in texts]
+    if not all(heads):
+        return (), 0, list(texts)
+    xml: list[XmlHead] = heads  # type: ignore[assignment]
+    decls = {h.decl for h in xml}
+    pieces = [_lit(d) for d in decls if d] if len(decls) == 1 else [_re(r"(?:<\?xml[^>]*\?>\s*)?")]
+    first = xml[0]
+    if not first.tag or any(h.root != first.root for h in xml):
+        return tuple(pieces), 0, [t[len(h.decl) :] for t, h in zip(texts, xml)]
+    slots, done = align([h.tag for h in xml])
+    tag = _slot_pieces(slots)
+    if not (all(h.attrs <= 1 for h in xml) and done and len(tag) == len(slots)):
+        # attributes in any order: the namespace wherever it is, the rest skipped
+        tag = [_lit(f"<{first.root}"), _re("[^>]*"), _lit(">")]
+        if first.namespace and all(h.namespace == first.namespace for h in xml):
+            wb = r"\b" if first.root[-1].isalnum() else ""
+            tag[1:1] = [_re(wb + r"[^>]*\s"), _lit(first.namespace)]
+    rests = [t[len(h.decl) + len(h.tag) :] for t, h in zip(texts, xml)]
+    return (*pieces, *tag), sum(p.alnum for p in tag), rests
 
 
 _STANDARD_HEADERS = frozenset((
@@ -619,6 +730,9 @@ def http_candidates(datas: Sequence[bytes]) -> list[Candidate]:
             plain = _title_pieces(title, capture=False)  # type: ignore[arg-type]
             if plain is not None:
                 out.append(Candidate((*head, *plain[0]), product, False))
+    reason = _reason_pieces([p.reason for p in replies], eol)
+    if reason:
+        out.append(Candidate((*head[:3], *reason), None, False))
     names = [tuple(h[0] for h in p.headers) for p in replies]
     odd = [n for n in names[0] if n.lower() not in _STANDARD_HEADERS and all(n in x for x in names)]
     for name in odd[:3]:
@@ -672,18 +786,36 @@ def _title_pieces(
         return None
     slots, done = align([t[1] for t in titles])  # type: ignore[index]
     vpos = version_slot(slots) if capture else None
-    pieces = []
-    for k, slot in enumerate(slots):
-        piece = slot_piece(slot, k == vpos)
-        if piece is None:
-            break
-        pieces.append(piece)
+    pieces = _slot_pieces(slots, vpos)
     if sum(p.alnum for p in pieces) < MIN_PRODUCT or (vpos is not None and len(pieces) <= vpos):
         return None
     first = titles[0]
     closing = (_lit(first[2]),) if done and len(pieces) == len(slots) else ()  # type: ignore[index]
     whole = (_lit(first[0]), *pieces, *closing)  # type: ignore[index]
     return whole, vpos is not None, _title_product(slots)
+
+
+def _reason_pieces(reasons: Sequence[str], eol: str) -> Optional[tuple[Piece, ...]]:
+    """The server's own reason phrase as far as the replies share it, to the line end
+    if they share all of it."""
+    if not all(reasons):
+        return None
+    slots, done = align(reasons)
+    pieces = _slot_pieces(slots)
+    if sum(p.alnum for p in pieces) < MIN_ALNUM:
+        return None
+    return (*pieces, _lit(eol)) if done and len(pieces) == len(slots) else tuple(pieces)
+
+
+def _slot_pieces(slots: Sequence[Slot], vpos: Optional[int] = None) -> list[Piece]:
+    """Pieces for the slots up to the first no class fits, ``vpos`` captured."""
+    pieces = []
+    for k, slot in enumerate(slots):
+        piece = slot_piece(slot, k == vpos)
+        if piece is None:
+            break
+        pieces.append(piece)
+    return pieces
 
 
 def _title_product(slots: Sequence[Slot]) -> Optional[str]:
@@ -766,6 +898,7 @@ _SERVICE_HINTS = (
     (re.compile(rb"\+OK"), "pop3"),
     (re.compile(rb"\* OK"), "imap"),
     (re.compile(rb"RFB \d"), "vnc"),
+    (re.compile(rb"(?:<\?xml[^>]*\?>\s*)?<stream:(?:stream|error)\b"), "jabber"),  # XMPP
     (re.compile(rb"\x16\x03"), "ssl"),
     (re.compile(rb"-ERR|\+PONG"), "redis"),
 )
