@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 from typing import Optional
 
+from fastprobe.engine.options import DEFAULT_EXCLUDE_MODE
 from fastprobe.rules.escapes import EscapeError, unescape
 from fastprobe.rules.guard import DEFAULT_TIMEOUT
 from fastprobe.rules.model import ProbeFileError
@@ -45,8 +46,9 @@ def _add_rule_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--exclude-mode",
         choices=EXCLUDE_MODES,
-        default="keep",
-        help="the base file's Exclude: keep it, replace it with the overlays' or drop it",
+        default=DEFAULT_EXCLUDE_MODE,
+        help="nmap's Exclude (9100-9107): keep it, replace it with the overlays' "
+        f"(default: {DEFAULT_EXCLUDE_MODE}; the project's rules have none) or drop it",
     )
     p.add_argument(
         "--regex-timeout",

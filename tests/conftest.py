@@ -40,7 +40,7 @@ def nmap_file(nmap_probes_path):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def nmap_rules(nmap_file) -> RuleSet:  # type: ignore[no-untyped-def]
-    return RuleSet([], base=nmap_file)
+    return RuleSet([], base=nmap_file, exclude="keep")  # as nmap applies its file
 
 
 @pytest.fixture(scope="session")

@@ -202,9 +202,8 @@ def test_excluded_ports_get_no_version_detection() -> None:
     rules = RuleSet([], base=parse_text("Probe TCP NULL q||\nmatch ssh m|^SSH-|\n", "x.probes"))
     with ScriptedServers([Script(banner=b"SSH-2.0-x\r\n")]) as s:
         port = s.ports[0]
-        excluded = RuleSet(
-            [], base=parse_text(f"Exclude T:{port}\nProbe TCP NULL q||\nmatch ssh m|^SSH-|\n", "e")
-        )
+        text = f"Exclude T:{port}\nProbe TCP NULL q||\nmatch ssh m|^SSH-|\n"
+        excluded = RuleSet([], base=parse_text(text, "e"), exclude="keep")
         (plain,) = scan(Scanner(rules), [port])
         (skipped,) = scan(Scanner(excluded), [port])
         (dropped,) = scan(Scanner(RuleSet([], exclude="drop", base=excluded.files[0])), [port])

@@ -64,7 +64,7 @@ def keyed(records: list[ServiceRecord]) -> dict[tuple, ServiceRecord]:
 @pytest.fixture(scope="module")
 def quick_nmap() -> NmapScanner:
     """nmap with its own probe file (Exclude kept, as the native default), 100 ms waits."""
-    return nmap_scanner(NMAP, totalwaitms=100, tcpwrappedms=100)
+    return nmap_scanner(NMAP, totalwaitms=100, tcpwrappedms=100, exclude_mode="keep")
 
 
 @pytest.fixture(scope="module")

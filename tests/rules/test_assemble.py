@@ -85,7 +85,7 @@ def test_exclude_is_dropped_unless_asked_for(base: Source) -> None:
     assert dropped.excluded == "" and "\nExclude" not in dropped.text
     kept = assemble(base, [Source("ovl.probes", OVERLAY)], exclude="keep")
     assert kept.excluded == "Exclude T:1-3,9100-9107"
-    assert RuleSet([], base=parse_text(kept.text, "k")).excluded(9101)
+    assert RuleSet([], base=parse_text(kept.text, "k"), exclude="keep").excluded(9101)
     replaced = assemble(base, [Source("ovl.probes", OVERLAY)], exclude="replace")
     assert replaced.excluded == "Exclude T:1-3"
 

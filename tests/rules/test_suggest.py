@@ -38,19 +38,9 @@ from fastprobe.rules.suggest import (
     text_candidates,
 )
 from tests.support.scripted import Script, ScriptedServers
+from tests.test_cli import run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "fastprobe.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
-    )
 
 
 def http(server: bytes, title: bytes, date: bytes, extra: bytes = b"") -> bytes:

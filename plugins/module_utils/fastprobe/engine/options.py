@@ -8,7 +8,13 @@ from typing import Any, Optional
 
 from ..rules.assemble import Source
 from ..rules.model import ProbeFile, ProbeFileError
-from ..rules.ruleset import EXCLUDE_MODES, RuleSet, find_nmap_probes, load_probe_file
+from ..rules.ruleset import (
+    DEFAULT_EXCLUDE_MODE,
+    EXCLUDE_MODES,
+    RuleSet,
+    find_nmap_probes,
+    load_probe_file,
+)
 from .ports import Ports, PortSpecError, parse_ports, top_ports
 from .scan import Scanner
 from .targets import Exclusions, TargetError, count
@@ -26,9 +32,6 @@ DEFAULTS: dict[str, Any] = dict(
     rate=None,
     report_closed=False,
 )
-# nmap's Exclude (T:9100-9107) hides the Prometheus exporters the rule pack names: by
-# default only the overlays' Exclude lines count (the pack has none); "keep" restores it
-DEFAULT_EXCLUDE_MODE = "replace"
 # the overlay-rule options of the modules whose action plugin reads the rules
 # (documented in plugins/doc_fragments/rules.py)
 RULES_ARGUMENT_SPEC: dict[str, dict[str, Any]] = dict(

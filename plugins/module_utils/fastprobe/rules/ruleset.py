@@ -26,6 +26,9 @@ NMAP_PROBE_PATHS = (
     "/opt/homebrew/share/nmap/nmap-service-probes",
 )
 EXCLUDE_MODES = ("keep", "replace", "drop")
+# nmap's Exclude (T:9100-9107) hides the Prometheus exporters the rule pack names: by
+# default only the overlays' Exclude lines count (the pack has none); "keep" restores it
+DEFAULT_EXCLUDE_MODE = "replace"
 OVERLAY_GLOB = "*.probes"
 
 
@@ -84,7 +87,7 @@ class RuleSet:
     def __init__(
         self,
         files: Sequence[ProbeFile],
-        exclude: str = "keep",
+        exclude: str = DEFAULT_EXCLUDE_MODE,
         base: Optional[ProbeFile] = None,
     ) -> None:
         if exclude not in EXCLUDE_MODES:
@@ -193,7 +196,7 @@ def load_rules(
     base: Optional[str] = "default",
     overlays: Optional[Sequence[str]] = None,
     *,
-    exclude: str = "keep",
+    exclude: str = DEFAULT_EXCLUDE_MODE,
     lenient: bool = False,
     cache: bool = True,
 ) -> RuleSet:
