@@ -121,12 +121,13 @@ def main() -> int:
             if s.protocol == "tcp":
                 by_host.setdefault(s.host, []).append(s.port)
                 names[(s.host, s.port)] = s.name
-        theirs, nmap_wall = nmap_lab("nmap", by_host, tmp, "stock")
-        fixed, fixed_wall = nmap_lab(patched, by_host, tmp, "patched") if patched else ({}, 0.0)
         packed_file = Path(tmp, "nmap-service-probes")
         base = find_nmap_probes() or "nmap-service-probes"
         overlays = [read_source(p) for p in default_overlays()]
-        packed_file.write_bytes(assemble(read_source(base), overlays, exclude="drop").text)
+        packed = assemble(read_source(base), overlays, exclude="drop")
+        packed_file.write_text(packed.text, encoding="latin-1")
+        theirs, nmap_wall = nmap_lab("nmap", by_host, tmp, "stock")
+        fixed, fixed_wall = nmap_lab(patched, by_host, tmp, "patched") if patched else ({}, 0.0)
         packed, packed_wall = (
             nmap_lab(patched, by_host, tmp, "packed", ("--versiondb", str(packed_file)))
             if patched
