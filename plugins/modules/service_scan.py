@@ -92,8 +92,8 @@ options:
   exclude_mode:
     description:
       - What to do with the C(Exclude) directive of nmap's probe file (ports reported
-        open without version detection: T:9100-9107, where printers print what they
-        are sent, and where Prometheus exporters listen).
+        open without version detection, T:9100-9107 in nmap's file; printers there
+        print what they are sent, and Prometheus exporters listen there too).
       - V(replace) (the default) uses only the overlays' C(Exclude) lines; the
         collection's rules have none, so 9100-9107 are probed and the exporters named.
       - V(keep) honours nmap's as well (set it where printers listen on 9100-9107),

@@ -54,11 +54,11 @@ def by_rules(nmap_rules: Matcher, probe: str, reply: bytes, protocol: str = "TCP
 
 def versions(package: str) -> dict[str, str]:
     full = package_version(package) or ""
-    upstream, _, revision = full.split(":", 1)[-1].rpartition("-")
-    values = {"upstream": upstream or revision, "revision": revision if upstream else ""}
+    upstream, dash, revision = full.split(":", 1)[-1].rpartition("-")
+    values = {"upstream": upstream or revision, "revision": revision if dash else ""}
     built_using = package_version_field(package, "Built-Using")
     for item in built_using.split(","):
-        name, _, rest = item.strip().partition(" ")
+        name, _sep, rest = item.strip().partition(" ")
         if name.startswith("golang-1"):
             values["go"] = rest.strip("(= )").rsplit("-", 1)[0]
     return values
@@ -92,7 +92,7 @@ def record(lab: Lab, recs: list[Recording], nmap_rules: Matcher, workdir: Path) 
             stock[svc.host].add(svc.port)
 
     def nmap_host(host: str) -> tuple[str, dict[int, Verdict]]:
-        _, xml, _ = run_nmap(host, sorted(stock[host]), workdir)
+        xml = run_nmap(host, sorted(stock[host]), workdir)[1]
         return host, parse_xml(xml)[1]
 
     with ThreadPoolExecutor(max_workers=max(1, len(stock))) as pool:

@@ -53,7 +53,7 @@ def at_max_connections(host: str, port: int, payload: bytes) -> bytes:
     stopped by PID however this ends."""
     sessions: list[subprocess.Popen[bytes]] = []
     try:
-        for _ in range(24):
+        for _attempt in range(24):
             argv = ["mariadb", "--no-defaults", "-h", host, "-P", str(port), "-u", "root",
                     "-e", "SELECT SLEEP(30)"]  # fmt: skip
             sessions.append(

@@ -10,11 +10,9 @@ rule must *say* comes from the sample's ``Expect``, not from the rule, and
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Optional
 
 from fastprobe.rules.escapes import escape
 from fastprobe.rules.matcher import Matcher
@@ -22,8 +20,6 @@ from fastprobe.rules.parser import EXAMPLE_TAG
 from fastprobe.rules.ruleset import find_nmap_probes, load_rules
 
 from .model import Expect
-
-INLINE_LIMIT = 600  # longer replies go to a file next to the rules (reply-file=)
 
 
 @dataclass(frozen=True)
@@ -50,11 +46,13 @@ def _reply_text(data: bytes) -> str:
     return '"' + escape(data).replace('"', "\\x22") + '"'
 
 
-def example_line(sample: Sample, reply_file: Optional[str]) -> str:
+def example_line(sample: Sample) -> str:
+    """Replies stay inline, however long: the collection ships rules/, and files with
+    the CRLFs of recorded replies would fail ansible-test's line-endings check."""
     parts = [EXAMPLE_TAG.rstrip(), f"probe={sample.probe}"]
     if sample.protocol != "TCP":
         parts.append(f"protocol={sample.protocol}")
-    parts.append(f"reply-file={reply_file}" if reply_file else f"reply={_reply_text(sample.reply)}")
+    parts.append(f"reply={_reply_text(sample.reply)}")
     for f in fields(Expect):
         value = getattr(sample.expect, f.name)
         if f.name == "cpe":
@@ -93,7 +91,7 @@ def place(samples: list[Sample], rules_dir: Path) -> dict[Path, str]:
             verdict = result.verdict
             owner = None
             if verdict is not None:
-                file, _, line = verdict.rule.rpartition(":")
+                file, line = verdict.rule.rsplit(":", 1)
                 owner = next((p for c, p in copies.items() if os.path.samefile(c, file)), None)
             if owner is None:
                 who = verdict.rule if verdict else "no rule"
@@ -103,21 +101,12 @@ def place(samples: list[Sample], rules_dir: Path) -> dict[Path, str]:
     if problems:
         raise PlacementError("\n".join(problems))
     out = {}
-    replies_dir = rules_dir / "samples"
-    shutil.rmtree(replies_dir, ignore_errors=True)
     for path, text in stripped.items():
         lines = text.splitlines(keepends=True)
         for (owner, line), group in sorted(above.items(), key=lambda kv: -kv[0][1]):
             if owner != path:
                 continue
-            new = []
-            for sample in sorted(group, key=lambda s: s.name):
-                reply_file = None
-                if len(_reply_text(sample.reply)) > INLINE_LIMIT:
-                    replies_dir.mkdir(exist_ok=True)
-                    reply_file = f"samples/{sample.name}.reply"
-                    (rules_dir / reply_file).write_bytes(sample.reply)
-                new.append(example_line(sample, reply_file) + "\n")
+            new = [example_line(s) + "\n" for s in sorted(group, key=lambda s: s.name)]
             lines[line - 1 : line - 1] = new
         out[path] = "".join(lines)
     return out
