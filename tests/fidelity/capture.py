@@ -283,7 +283,12 @@ def _read_into(
 
 
 def exchange(
-    host: str, port: int, payload: bytes, use_tls: bool, null_bytes: Optional[int] = None
+    host: str,
+    port: int,
+    payload: bytes,
+    use_tls: bool,
+    null_bytes: Optional[int] = None,
+    source: Optional[str] = None,
 ) -> bytes:
     """Connect, send payload (nothing for the NULL probe), read the reply.
 
@@ -291,11 +296,12 @@ def exchange(
     silence once data came, or at READ_DEADLINE s overall. With ``null_bytes`` the probe
     goes where nmap sent it: on the NULL probe's connection, after its greeting (read
     until null_bytes came, at most NULL_WAIT s); the greeting heads the result then.
-    Errors keep the data read so far.
+    Errors keep the data read so far. ``source`` is the local address to connect from.
     """
     data = bytearray()
     try:
-        raw = socket.create_connection((host, port), timeout=3.0)
+        bind = (source, 0) if source else None
+        raw = socket.create_connection((host, port), timeout=3.0, source_address=bind)
     except OSError:
         return b""
     sock: socket.socket = raw

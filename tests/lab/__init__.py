@@ -15,7 +15,7 @@ Only 127.0.0.0/8 is used; every process is stopped by its PID (process group) on
 ``stop_all``, on leaving the ``with`` block and at interpreter exit.
 """
 
-from .lab import Lab, Server, Service, package_of, package_version
+from .lab import Lab, Server, Service, package_field, package_of, package_version
 from .process import LabError, install_signal_handlers
 from .servers import CORE, SERVERS, Endpoint, ServerSpec
 
@@ -29,6 +29,7 @@ __all__ = [
     "ServerSpec",
     "Service",
     "install_signal_handlers",
+    "package_field",
     "package_of",
     "package_version",
 ]

@@ -103,11 +103,16 @@ def package_of(spec: ServerSpec) -> str:
 
 def package_version(package: str) -> Optional[str]:
     """Installed version of a Debian package (dpkg-query), or None."""
+    return package_field(package, "Version")
+
+
+def package_field(package: str, field: str) -> Optional[str]:
+    """A field of an installed Debian package (``Version``, ``Built-Using``…), or None."""
     if not package:
         return None
     try:
         out = subprocess.run(
-            ["dpkg-query", "-W", "-f=${Version}", package],
+            ["dpkg-query", "-W", f"-f=${{{field}}}", package],
             capture_output=True, text=True, timeout=30, check=False,
         )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired):

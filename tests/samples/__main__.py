@@ -20,7 +20,7 @@ from typing import Optional
 from fastprobe.rules.matcher import Matcher
 from fastprobe.rules.ruleset import find_nmap_probes, load_rules
 from tests.fidelity.capture import Verdict, exchange, parse_xml, run_nmap
-from tests.lab import Lab, install_signal_handlers, package_version
+from tests.lab import Lab, install_signal_handlers, package_field, package_version
 
 from .documented import DOCUMENTED
 from .model import Expect, Recording
@@ -56,20 +56,11 @@ def versions(package: str) -> dict[str, str]:
     full = package_version(package) or ""
     upstream, dash, revision = full.split(":", 1)[-1].rpartition("-")
     values = {"upstream": upstream or revision, "revision": revision if dash else ""}
-    built_using = package_version_field(package, "Built-Using")
-    for item in built_using.split(","):
+    for item in (package_field(package, "Built-Using") or "").split(","):
         name, _sep, rest = item.strip().partition(" ")
         if name.startswith("golang-1"):
             values["go"] = rest.strip("(= )").rsplit("-", 1)[0]
     return values
-
-
-def package_version_field(package: str, field: str) -> str:
-    import subprocess
-
-    out = subprocess.run(["dpkg-query", "-W", f"-f=${{{field}}}", package],
-                         capture_output=True, text=True, timeout=30, check=False)  # fmt: skip
-    return out.stdout.strip() if out.returncode == 0 else ""
 
 
 def resolve(expect: Expect, values: dict[str, str]) -> Expect:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 
@@ -10,41 +9,18 @@ from tests.fidelity.capture import exchange
 
 from .model import Expect, Recording
 
-READ_SECONDS = 3.0
-
-
-def _read_all(sock: socket.socket, deadline: float) -> bytes:
-    data = bytearray()
-    while time.monotonic() < deadline and len(data) < 65536:
-        sock.settimeout(max(0.05, deadline - time.monotonic()))
-        try:
-            chunk = sock.recv(65536)
-        except (TimeoutError, ConnectionResetError):
-            break
-        if not chunk:
-            break
-        data += chunk
-    return bytes(data)
-
 
 def from_unlisted_address(host: str, port: int, payload: bytes) -> bytes:
     """Connect from a loopback address no account allows (the lab's accounts are for
     127.0.0.1), so that MariaDB refuses the host before its greeting."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.200", 0))
-        sock.settimeout(READ_SECONDS)
-        sock.connect((host, port))
-        return _read_all(sock, time.monotonic() + READ_SECONDS)
+    return exchange(host, port, b"", use_tls=False, source="127.0.0.200")
 
 
 def behind_proxy(host: str, port: int, payload: bytes) -> bytes:
     """What a client sees through a load balancer that opens each connection to the
     server with a PROXY v1 header (haproxy's send-proxy) the server does not accept."""
-    with socket.socket() as sock:
-        sock.settimeout(READ_SECONDS)
-        sock.connect((host, port))
-        sock.sendall(f"PROXY TCP4 192.0.2.10 {host} 40000 {port}\r\n".encode())
-        return _read_all(sock, time.monotonic() + READ_SECONDS)
+    header = f"PROXY TCP4 192.0.2.10 {host} 40000 {port}\r\n".encode()
+    return exchange(host, port, header, use_tls=False)
 
 
 def at_max_connections(host: str, port: int, payload: bytes) -> bytes:
