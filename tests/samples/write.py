@@ -14,10 +14,10 @@ import tempfile
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from fastprobe.rules.escapes import escape
 from fastprobe.rules.matcher import Matcher
 from fastprobe.rules.parser import EXAMPLE_TAG
 from fastprobe.rules.ruleset import find_nmap_probes, load_rules
+from fastprobe.rules.samples import example_line
 
 from .model import Expect
 
@@ -37,32 +37,21 @@ class PlacementError(RuntimeError):
     """Samples that no rule of the pack claims."""
 
 
-def _quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _reply_text(data: bytes) -> str:
-    # a reply keeps its C escapes; a quote inside it is written as \x22
-    return '"' + escape(data).replace('"', "\\x22") + '"'
-
-
-def example_line(sample: Sample) -> str:
+def sample_line(sample: Sample) -> str:
     """Replies stay inline, however long: the collection ships rules/, and files with
     the CRLFs of recorded replies would fail ansible-test's line-endings check."""
-    parts = [EXAMPLE_TAG.rstrip(), f"probe={sample.probe}"]
-    if sample.protocol != "TCP":
-        parts.append(f"protocol={sample.protocol}")
-    parts.append(f"reply={_reply_text(sample.reply)}")
-    for f in fields(Expect):
-        value = getattr(sample.expect, f.name)
-        if f.name == "cpe":
-            if value:
-                parts.append(f"cpe={_quote(' '.join(value))}")
-        elif value:
-            parts.append(f"{f.name}={_quote(value)}")
-    parts.append(f"nmap={_quote(sample.nmap)}")
-    parts.append(f"source={_quote(sample.source)}")
-    return " ".join(parts)
+    expect = sample.expect
+    return example_line(
+        [
+            ("probe", sample.probe),
+            ("protocol", sample.protocol if sample.protocol != "TCP" else None),
+            ("reply", sample.reply),
+            *((f.name, getattr(expect, f.name)) for f in fields(Expect) if f.name != "cpe"),
+            ("cpe", " ".join(expect.cpe)),
+            ("nmap", sample.nmap),
+            ("source", sample.source),
+        ]
+    )
 
 
 def strip_examples(text: str) -> str:
@@ -106,7 +95,7 @@ def place(samples: list[Sample], rules_dir: Path) -> dict[Path, str]:
         for (owner, line), group in sorted(above.items(), key=lambda kv: -kv[0][1]):
             if owner != path:
                 continue
-            new = [example_line(s) + "\n" for s in sorted(group, key=lambda s: s.name)]
+            new = [sample_line(s) + "\n" for s in sorted(group, key=lambda s: s.name)]
             lines[line - 1 : line - 1] = new
         out[path] = "".join(lines)
     return out

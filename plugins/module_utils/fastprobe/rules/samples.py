@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import binascii
 import os
-from typing import NamedTuple, Optional
+from collections.abc import Iterable
+from typing import NamedTuple, Optional, Union
 
-from .escapes import EscapeError, unescape
+from .escapes import EscapeError, escape, unescape
 from .matcher import VERDICT_FIELDS, Matcher, Verdict
 from .model import Example, Probe, Rule
+from .parser import EXAMPLE_TAG
 
 REPLY_KEYS = ("reply", "reply-hex", "reply-file")
 # "nmap" and "source" are for the reader (stock nmap's verdict, where the reply came from)
@@ -81,6 +83,23 @@ def expected_fields(example: Example, rule: Rule) -> dict[str, object]:
 def _plain(value: str) -> str:
     """Quoted values other than replies take only ``\\"`` and ``\\\\``."""
     return value.replace('\\"', '"').replace("\\\\", "\\")
+
+
+def example_line(attrs: Iterable[tuple[str, Union[str, bytes, None]]]) -> str:
+    """An ``#@example`` line that reads back as given: a reply (bytes) keeps nmap's C
+    escapes with a quote as ``\\x22``; probe and protocol names go bare; other values
+    are quoted as :func:`_plain` reads them; empty values are left out."""
+    parts = [EXAMPLE_TAG.rstrip()]
+    for key, value in attrs:
+        if isinstance(value, bytes):
+            parts.append(f'{key}="' + escape(value).replace('"', "\\x22") + '"')
+        elif not value:
+            continue
+        elif key in ("probe", "protocol"):
+            parts.append(f"{key}={value}")
+        else:
+            parts.append(f'{key}="' + value.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return " ".join(parts)
 
 
 def run_example(matcher: Matcher, probe: Probe, rule: Rule, example: Example) -> ExampleResult:

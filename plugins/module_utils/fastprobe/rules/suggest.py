@@ -49,6 +49,7 @@ from .lint import check_rules
 from .matcher import VERDICT_FIELDS, Matcher, Verdict, verdict_from
 from .model import Probe, ProbeFileError, Rule
 from .parser import parse_text
+from .samples import example_line
 
 MIN_ALNUM = 6  # letters and digits a text draft must spell out
 MIN_FIXED = 6  # fixed bytes a binary draft must pin ...
@@ -1326,18 +1327,16 @@ class _Drafter:
                 if len(data) > size and self.verdict(draft, data[:size]) == verdict:
                     data, note = data[:size], f", first {size} bytes"
                     break
-        attrs = ['reply="' + escape(data).replace('"', "\\x22") + '"']
-        if sample.probe.key != draft.probe.key:
-            attrs.append(f"probe={sample.probe.name}")
-        for name in VERDICT_FIELDS:
-            value = getattr(verdict, name)
-            if value:
-                attrs.append(f'{name}="{_quote(value)}"')
-        if verdict.cpe:
-            attrs.append(f'cpe="{_quote(" ".join(verdict.cpe))}"')
-        source = f"scan results {sample.origin.file} ({sample.origin}{note})"
-        attrs.append(f'source="{_quote(source)}"')
-        line = "#@example " + " ".join(attrs)
+        other = sample.probe.key != draft.probe.key
+        line = example_line(
+            [
+                ("reply", data),
+                ("probe", sample.probe.name if other else None),
+                *((name, getattr(verdict, name)) for name in VERDICT_FIELDS),
+                ("cpe", " ".join(verdict.cpe)),
+                ("source", f"scan results {sample.origin.file} ({sample.origin}{note})"),
+            ]
+        )
         return line if len(line) <= MAX_EXAMPLE else None
 
     def verdict(self, draft: Draft, data: bytes) -> Optional[Verdict]:
@@ -1378,10 +1377,6 @@ def _address_order(origin: Origin) -> tuple:
     except ValueError:
         return (1, 0, 0, end.address, end.port, origin.file)
     return (0, ip.version, int(ip), end.address, end.port, origin.file)
-
-
-def _quote(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _seen(samples: Sequence[Sample], limit: int = 5) -> str:
