@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 
 import pytest
 
+from fastprobe.rules.assemble import assemble, read_source
 from fastprobe.rules.matcher import Matcher
 from fastprobe.rules.ruleset import RuleSet, load_probe_file
 from fastprobe.rules.samples import run_examples
@@ -56,3 +58,17 @@ def test_pack_has_no_exclude_so_exporter_ports_are_probed(nmap_file, pack: RuleS
     assert not any(pack.excluded(port) for port in range(9100, 9108))
     kept = RuleSet([load_probe_file(p) for p in PACK], base=nmap_file, exclude="keep")
     assert kept.excluded(9100) and kept.excluded(9107) and not kept.excluded(9108)
+
+
+def test_nmap_reads_the_pack_assembled_with_its_file(nmap_probes_path: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Debian's nmap 7.93 loads the file the nmap role deploys (every line within its
+    2048-byte buffer), and scans a closed loopback port with it."""
+    merged = assemble(read_source(nmap_probes_path), [read_source(p) for p in PACK])
+    path = tmp_path / "nmap-service-probes"
+    path.write_text(merged.text, encoding="latin-1")
+    out = subprocess.run(
+        ["nmap", "-sV", "-Pn", "-n", "--versiondb", str(path), "-p", "1", "127.0.0.1"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "Parse error" not in out.stdout + out.stderr

@@ -130,3 +130,13 @@ def test_examples_attach_to_the_next_rule() -> None:
 def test_unusable_files(path: str, message: str) -> None:
     with pytest.raises(ProbeFileError, match=message):
         parse_file(path)
+
+
+def test_a_line_longer_than_nmap_7_93_reads_is_reported() -> None:
+    """nmap 7.93 reads 2047 bytes a line with the newline: 2046 characters pass."""
+    head = "Probe TCP NULL q||\n"
+    fits = "#" + "x" * 2045
+    too_long = '#@example reply="' + "a" * 2030 + '"'
+    pf = parse_text(head + fits + "\n" + too_long + "\nmatch a m|^a|\n", "long.probes")
+    assert [(i.line, i.code) for i in pf.issues] == [(3, "nmap-compat")]
+    assert "at most 2046 characters; this one (2048)" in pf.issues[0].message

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from fastprobe.rules.matcher import Matcher
-from fastprobe.rules.parser import EXAMPLE_TAG
+from fastprobe.rules.parser import EXAMPLE_TAG, NMAP_LINE_LIMIT
 from fastprobe.rules.ruleset import find_nmap_probes, load_rules
-from fastprobe.rules.samples import example_line
+from fastprobe.rules.samples import example_line, same_prefix
 
 from .model import Expect
 
@@ -54,6 +54,22 @@ def sample_line(sample: Sample) -> str:
     )
 
 
+def shortened(sample: Sample, matcher: Matcher) -> Sample:
+    """A reply too long for one line nmap reads, cut to a prefix the rule set names the
+    same way (said in ``source``); PlacementError when no prefix does."""
+
+    def fits(prefix: bytes) -> bool:
+        return len(sample_line(replace(sample, reply=prefix))) <= NMAP_LINE_LIMIT
+
+    def verdict_of(data: bytes) -> object:
+        return matcher.match(sample.probe, data, sample.protocol).verdict
+
+    prefix = same_prefix(sample.reply, verdict_of, fits)
+    if prefix is None:
+        raise PlacementError(f"{sample.name}: no prefix of the reply fits a line nmap reads")
+    return replace(sample, reply=prefix, source=f"{sample.source}, first {len(prefix)} bytes")
+
+
 def strip_examples(text: str) -> str:
     lines = text.splitlines(keepends=True)
     return "".join(line for line in lines if not line.startswith(EXAMPLE_TAG))
@@ -76,8 +92,7 @@ def place(samples: list[Sample], rules_dir: Path) -> dict[Path, str]:
         above: dict[tuple[Path, int], list[Sample]] = {}
         problems = []
         for sample in samples:
-            result = matcher.match(sample.probe, sample.reply, sample.protocol)
-            verdict = result.verdict
+            verdict = matcher.match(sample.probe, sample.reply, sample.protocol).verdict
             owner = None
             if verdict is not None:
                 file, line = verdict.rule.rsplit(":", 1)
@@ -86,6 +101,8 @@ def place(samples: list[Sample], rules_dir: Path) -> dict[Path, str]:
                 who = verdict.rule if verdict else "no rule"
                 problems.append(f"{sample.name}: claimed by {who}, not by a rule of {rules_dir}")
                 continue
+            if len(sample_line(sample)) > NMAP_LINE_LIMIT:
+                sample = shortened(sample, matcher)
             above.setdefault((owner, int(line)), []).append(sample)
     if problems:
         raise PlacementError("\n".join(problems))

@@ -17,6 +17,9 @@ from .pcre import PatternError, translate
 MAX_LINE = 8191  # nmap reads lines with an 8192-byte buffer
 MAX_FALLBACKS = 20
 EXAMPLE_TAG = "#@example "
+# nmap 7.93 reads a probe file line into 2048 bytes (fgets): a longer line, comment or
+# not, is split and the rest fails as an unknown directive (later nmap reads 8191)
+NMAP_LINE_LIMIT = 2046
 
 _SPACE = " \t\n\v\f\r"
 _MODE = re.compile(r"[ \t\n\v\f\r]*([A-Za-z:]*)", re.ASCII)
@@ -65,6 +68,9 @@ class _Parser:
         if lines and lines[-1] == "":
             lines.pop()
         for lineno, raw in enumerate(lines, 1):
+            if len(raw) > NMAP_LINE_LIMIT:
+                limit = f"nmap 7.93 reads lines of at most {NMAP_LINE_LIMIT} characters"
+                self.warn(lineno, f"{limit}; this one ({len(raw)}) breaks its parse of the file")
             if raw == "" or raw[0] == "#":
                 if raw.startswith(EXAMPLE_TAG):
                     self.example(raw.rstrip("\r"), lineno)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import binascii
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple, Optional, Union
 
 from .escapes import EscapeError, escape, unescape
@@ -18,6 +18,7 @@ from .model import Example, Probe, Rule
 from .parser import EXAMPLE_TAG
 
 REPLY_KEYS = ("reply", "reply-hex", "reply-file")
+PREFIX_SIZES = (1024, 512, 256, 128)
 # "nmap" and "source" are for the reader (stock nmap's verdict, where the reply came from)
 KNOWN_KEYS = frozenset(
     (*REPLY_KEYS, "probe", "protocol", "service", "cpe", "source", "nmap", *VERDICT_FIELDS)
@@ -83,6 +84,21 @@ def expected_fields(example: Example, rule: Rule) -> dict[str, object]:
 def _plain(value: str) -> str:
     """Quoted values other than replies take only ``\\"`` and ``\\\\``."""
     return value.replace('\\"', '"').replace("\\\\", "\\")
+
+
+def same_prefix(
+    data: bytes,
+    verdict_of: Callable[[bytes], object],
+    fits: Callable[[bytes], bool] = lambda prefix: True,
+) -> Optional[bytes]:
+    """The longest of the reply's PREFIX_SIZES prefixes that gets the same verdict as the
+    whole reply (and ``fits``): a long reply's example, still a test of the same rule."""
+    whole = verdict_of(data)
+    for size in PREFIX_SIZES:
+        prefix = data[:size]
+        if len(data) > size and fits(prefix) and verdict_of(prefix) == whole:
+            return prefix
+    return None
 
 
 def example_line(attrs: Iterable[tuple[str, Union[str, bytes, None]]]) -> str:

@@ -49,7 +49,7 @@ from .lint import check_rules
 from .matcher import VERDICT_FIELDS, Matcher, Verdict, verdict_from
 from .model import Probe, ProbeFileError, Rule
 from .parser import parse_text
-from .samples import example_line
+from .samples import example_line, same_prefix
 
 MIN_ALNUM = 6  # letters and digits a text draft must spell out
 MIN_FIXED = 6  # fixed bytes a binary draft must pin ...
@@ -58,7 +58,7 @@ MIN_PRODUCT = 3  # characters of an HTTP Server product or title worth a rule
 MAX_TOKENS = 80  # how far into a text reply a draft may reach
 MAX_TEXT = 1024  # bytes of a reply tokenised
 BINARY_SPAN = 32  # leading bytes a binary draft may pin
-MAX_EXAMPLE = 2000  # characters of an example line: readable, and far below nmap's buffer
+MAX_EXAMPLE = 2000  # characters of an example line: readable, and below NMAP_LINE_LIMIT
 DELIMITERS = "|/%=@#!~"
 
 
@@ -1323,10 +1323,9 @@ class _Drafter:
             return None
         note = ""
         if len(escape(data)) > MAX_EXAMPLE // 2:  # a long reply: a prefix that gives the same
-            for size in (1024, 512, 256, 128):
-                if len(data) > size and self.verdict(draft, data[:size]) == verdict:
-                    data, note = data[:size], f", first {size} bytes"
-                    break
+            prefix = same_prefix(data, lambda d: self.verdict(draft, d))
+            if prefix is not None:
+                data, note = prefix, f", first {len(prefix)} bytes"
         other = sample.probe.key != draft.probe.key
         line = example_line(
             [
