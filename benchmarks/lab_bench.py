@@ -133,7 +133,7 @@ def main() -> int:
             if patched
             else ({}, 0.0)
         )
-        mine, our_wall = fastprobe_lab(lab, load_rules(overlays=[]))
+        mine, our_wall = fastprobe_lab(lab, load_rules(overlays=[], exclude="keep"))
         pack, pack_wall = fastprobe_lab(lab, load_rules(exclude="replace"))
     named = sum(1 for v in theirs.values() if v.method == "probed")
     print(f"lab: {len(names)} TCP ports on {len(by_host)} addresses; stock nmap names {named}")

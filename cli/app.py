@@ -12,11 +12,11 @@ import time
 from collections.abc import Sequence
 from typing import Optional
 
-from fastprobe.engine.options import DEFAULT_EXCLUDE_MODE
 from fastprobe.rules.escapes import EscapeError, unescape
 from fastprobe.rules.guard import DEFAULT_TIMEOUT
 from fastprobe.rules.model import ProbeFileError
 from fastprobe.rules.ruleset import (
+    DEFAULT_EXCLUDE_MODE,
     EXCLUDE_MODES,
     RuleSet,
     default_overlays,

@@ -46,6 +46,13 @@ def lab():  # type: ignore[no-untyped-def]
     yield from running_lab(min_services=40)
 
 
+def scan_lab(lab, scanner: Scanner) -> dict[tuple[str, int], ServiceRecord]:  # type: ignore[no-untyped-def]
+    async def scan() -> dict[tuple[str, int], ServiceRecord]:
+        return {(r.address, r.port): r async for r in scanner.scan(endpoints=lab.endpoints())}
+
+    return asyncio.run(scan())
+
+
 def test_engine_agrees_with_nmap_on_the_lab(lab, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with open(CAPTURES) as fh:
         named_before = {e["id"] for e in json.load(fh)}
@@ -67,11 +74,7 @@ def test_engine_agrees_with_nmap_on_the_lab(lab, tmp_path: Path) -> None:  # typ
         for port, v in parse_xml(xml_path)[1].items():
             theirs[(host, port)] = v
 
-    async def ours() -> dict[tuple[str, int], ServiceRecord]:
-        scanner = Scanner(rules=load_rules(overlays=[]))  # nmap's rules, nmap's Exclude
-        return {(r.address, r.port): r async for r in scanner.scan(endpoints=lab.endpoints())}
-
-    mine = asyncio.run(ours())
+    mine = scan_lab(lab, Scanner(rules=load_rules(overlays=[], exclude="keep")))  # as nmap
     compared, same_version, problems = 0, 0, []
     for s in services:
         nv = theirs.get((s.host, s.port))
@@ -98,10 +101,7 @@ def test_pack_names_the_lab_services_it_covers(lab) -> None:  # type: ignore[no-
     """The default rule set (nmap's and the pack, nmap's Exclude replaced): node exporter
     on 9100 is probed, and every service with a recorded sample is named as it says."""
 
-    async def ours() -> dict[tuple[str, int], ServiceRecord]:
-        return {(r.address, r.port): r async for r in Scanner().scan(endpoints=lab.endpoints())}
-
-    mine = asyncio.run(ours())
+    mine = scan_lab(lab, Scanner())
     wrong = []
     for rec in RECORDED:
         if rec.capture is not None or rec.name in KNOWN_PACK:  # lab not in that state; known

@@ -27,13 +27,8 @@ from typing import NamedTuple, Optional, Union
 from ..rules.assemble import Assembled, Source, assemble, read_source
 from ..rules.escapes import escape
 from ..rules.model import PortRanges, ProbeFileError
-from ..rules.ruleset import find_nmap_probes
-from .options import (
-    DEFAULT_EXCLUDE_MODE,
-    OptionError,
-    check_exclude_mode,
-    check_intensity_rate,
-)
+from ..rules.ruleset import DEFAULT_EXCLUDE_MODE, find_nmap_probes
+from .options import OptionError, check_exclude_mode, check_intensity_rate
 from .ports import Ports, PortSpecError, parse_ports
 from .records import ServiceRecord
 from .targets import read_list
