@@ -55,7 +55,7 @@ def by_rules(nmap_rules: Matcher, probe: str, reply: bytes, protocol: str = "TCP
 def versions(package: str) -> dict[str, str]:
     full = package_version(package) or ""
     upstream, dash, revision = full.split(":", 1)[-1].rpartition("-")
-    values = {"upstream": upstream or revision, "revision": revision if dash else ""}
+    values = {"full": full, "upstream": upstream or revision, "revision": revision if dash else ""}
     for item in (package_field(package, "Built-Using") or "").split(","):
         name, _sep, rest = item.strip().partition(" ")
         if name.startswith("golang-1"):
@@ -86,36 +86,36 @@ def record(lab: Lab, recs: list[Recording], nmap_rules: Matcher, workdir: Path) 
         xml = run_nmap(host, sorted(stock[host]), workdir)[1]
         return host, parse_xml(xml)[1]
 
+    def capture(rec: Recording) -> bytes:
+        svc = lab.service(f"{rec.server}-{rec.endpoint}")
+        probe = rules.get(rec.probe)
+        if probe is None:
+            raise SystemExit(f"{rec.name}: nmap has no probe {rec.probe}")
+        if rec.capture is not None:
+            reply = rec.capture(svc.host, svc.port, probe.payload)
+        else:
+            reply = exchange(svc.host, svc.port, probe.payload, use_tls=False)
+        if not reply:
+            raise SystemExit(f"{rec.name}: no reply from {svc.host}:{svc.port}")
+        return reply
+
     with ThreadPoolExecutor(max_workers=max(1, len(stock))) as pool:
-        running = pool.map(nmap_host, sorted(stock))
-        samples = []
-        for rec in recs:
-            svc = lab.service(f"{rec.server}-{rec.endpoint}")
-            probe = rules.get(rec.probe)
-            if probe is None:
-                raise SystemExit(f"{rec.name}: nmap has no probe {rec.probe}")
-            if rec.capture is not None:
-                reply = rec.capture(svc.host, svc.port, probe.payload)
-            else:
-                reply = exchange(svc.host, svc.port, probe.payload, use_tls=False)
-            if not reply:
-                raise SystemExit(f"{rec.name}: no reply from {svc.host}:{svc.port}")
-            values = versions(svc.package)
-            how = f", {rec.how}" if rec.how else ""
-            source = (f"recorded from {svc.package} {package_version(svc.package)} "
-                      f"(tests/lab {rec.server}{how})")  # fmt: skip
-            nmap = by_rules(nmap_rules, rec.probe, reply) if rec.capture else ""
-            samples.append(Sample(rec.name, rec.probe, reply, resolve(rec.expect, values),
-                                  source, nmap))  # fmt: skip
+        running = pool.map(nmap_host, sorted(stock))  # stock nmap while the probes go
+        replies = [capture(rec) for rec in recs]
         verdicts = dict(running)
-    out = []
-    for rec, sample in zip(recs, samples):
-        if not sample.nmap:
-            svc = lab.service(f"{rec.server}-{rec.endpoint}")
+    samples = []
+    for rec, reply in zip(recs, replies):
+        svc = lab.service(f"{rec.server}-{rec.endpoint}")
+        if rec.capture is not None:
+            nmap = by_rules(nmap_rules, rec.probe, reply)
+        else:
             nmap = "stock nmap -sV: " + describe(verdicts[svc.host].get(svc.port))
-            sample = Sample(**{**sample.__dict__, "nmap": nmap})
-        out.append(sample)
-    return out
+        values = versions(svc.package)
+        how = f", {rec.how}" if rec.how else ""
+        source = f"recorded from {svc.package} {values['full']} (tests/lab {rec.server}{how})"
+        expect = resolve(rec.expect, values)
+        samples.append(Sample(rec.name, rec.probe, reply, expect, source, nmap))
+    return samples
 
 
 def main(argv: Optional[list[str]] = None) -> int:
