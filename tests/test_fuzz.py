@@ -11,6 +11,7 @@ from fastprobe.rules.matcher import Matcher
 from fastprobe.rules.model import ProbeFileError
 from fastprobe.rules.parser import parse_text
 from fastprobe.rules.ruleset import RuleSet
+from tests.support import fuzzlines
 
 SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -85,3 +86,50 @@ def test_random_replies_never_crash_the_matcher(
 ) -> None:
     result = nmap_matcher.match(probe, reply)
     assert result.verdict is None or result.verdict.service
+
+
+# benchmarks/fuzz_rules.py runs a million of these (docs/benchmarks.md); ~25 s here
+NMAP_LINES = 50_000
+
+
+def test_mutated_lines_of_nmaps_file_are_refused_or_run(nmap_probes_path: str) -> None:
+    """50,000 mutated lines of the installed nmap file (read now, never copied): each is
+    refused with ProbeFileError naming its line, or its rule compiles, runs on replies
+    under the regex guard, fills its templates and pickles without an exception (every
+    fourth also lints: the benchmark lints all)."""
+    seeds = fuzzlines.read_seeds([nmap_probes_path])
+    assert len(seeds) > 12000
+    tally = fuzzlines.run(seeds, NMAP_LINES, seed=20261123, lint_every=4)
+    assert tally.crash_count == 0, fuzzlines.report(tally)
+    assert tally.lines == NMAP_LINES
+    # both sides were reached, and matches filled templates
+    assert tally.accepted > NMAP_LINES // 4 and tally.refused > NMAP_LINES // 4
+    assert tally.rules > NMAP_LINES // 5 and tally.matched > 1000
+
+
+def test_the_fuzz_checker_names_each_crash_by_its_line(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A crash in the parser, in a compile or in a match is counted with the line that
+    caused it, even among many lines parsed at once."""
+    real = fuzzlines.parse_text
+
+    def parse(text: str, name: str, *, lenient: bool = False):  # type: ignore[no-untyped-def]
+        if "CRASH" in text:
+            raise KeyError("parser bug")
+        return real(text, name, lenient=lenient)
+
+    monkeypatch.setattr(fuzzlines, "parse_text", parse)
+    tally = fuzzlines.Tally()
+    lines = [f"match ok{k} m/^OK{k}/" for k in range(50)]
+    lines[17] = "match x m/CRASH/"
+    lines[30] = "match y m/(/"
+    fuzzlines.Checker(tally).check(lines)
+    assert (tally.lines, tally.accepted, tally.refused) == (50, 48, 1)
+    assert dict(tally.crashes) == {"parse: KeyError": 1}
+    assert tally.samples["parse: KeyError"].line == "match x m/CRASH/"
+
+    monkeypatch.setattr(fuzzlines, "parse_text", real)
+    monkeypatch.setattr(fuzzlines, "verdict_from", lambda found, probe: 1 / 0)
+    tally = fuzzlines.Tally()
+    fuzzlines.Checker(tally).check(["match a m/^(?=a)b/", "match b m/^OK/"])
+    assert dict(tally.crashes) == {"match: ZeroDivisionError": 1}
+    assert tally.samples["match: ZeroDivisionError"].line == "match b m/^OK/"

@@ -91,6 +91,13 @@ def test_match_line_parts() -> None:
         (HEAD + "   \n", 2, "white space"),
         ("Exclude 1\nExclude 2\n", 2, "only one Exclude"),
         (HEAD + '#@example reply="x" reply\n', 2, "bad example"),
+        (HEAD + "ports 65536\n", 2, "between 0 and 65535"),
+        (HEAD + "sslports 1-" + "9" * 5000 + "\n", 2, "between 0 and 65535"),
+        (HEAD + "rarity 99999999999999999999\n", 2, "is not between 1 and 9"),
+        (HEAD + "tcpwrappedms 300001\n", 2, "must be 100 to 300000"),
+        (HEAD + "match ssh m/(?<=a|bc)x/\n", 2, "bad pattern: Python's re cannot compile it"),
+        (HEAD + "match ssh m/a{1,65536}/\n", 2, "number too big in a repeat count"),
+        (HEAD + "match ssh m/(a)/ p/$P(99999999999999999999)/\n", 2, "is too big (a C long"),
     ],
 )
 def test_errors_name_file_and_line(text: str, line: int, message: str) -> None:

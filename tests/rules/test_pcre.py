@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fastprobe.rules.pcre import PatternError, translate
+from fastprobe.rules.pcre import PatternError, compile_translation, translate
 
 
 def rx(pattern: str, native: bool = True, **kw) -> re.Pattern[bytes]:  # type: ignore[no-untyped-def]
@@ -68,11 +69,49 @@ def test_atomic_emulation_agrees_with_native(pattern: str, subject: bytes) -> No
         ("^[[:nope:]]", "unknown POSIX class"),
         ("^(?|a)", "branch reset"),
         ("^a{3,2}", "out of order"),
+        ("^a{65536}", "number too big in a repeat count"),
+        ("^a{1," + "9" * 5000 + "}", "number too big in a repeat count"),
+        ("^(a)\\2147483648", "number too big in a reference"),
+        ("^(a)\\g{" + "1" * 5000 + "}", "number too big in a reference"),
+        ("^(a)(?(" + "1" * 5000 + ")a)", "number too big in a condition"),
+        ("^[a-\\", "\\\\ at end of pattern"),
+        ("(" * 201 + ")" * 201, "too deeply nested"),
+        ("(?>" * 150 + "(?<=" * 51 + "a" + ")" * 201, "too deeply nested"),
     ],
 )
 def test_bad_patterns_are_errors(pattern: str, message: str) -> None:
     with pytest.raises(PatternError, match=message):
         translate(pattern)
+
+
+def test_limits_are_pcres() -> None:
+    """PCRE takes these; so does the translator (and Python compiles them)."""
+    for pattern in ("^a{65535}", "^a{0,65535}", "(" * 200 + "a" + ")" * 200, r"(a)\1234567"):
+        compile_translation(translate(pattern))
+    # \1234567 with one group: not a reference, so octal \123 ('S') then "4567"
+    assert rx(r"^(a)\1234567").match(b"aS4567")
+
+
+def test_what_python_cannot_compile_is_a_pattern_error() -> None:
+    with pytest.raises(PatternError, match="look-behind requires fixed-width") as exc:
+        compile_translation(translate("(?<=-|ab)x"))
+    assert exc.value.offset is None  # re's position is in the translation, not the pattern
+
+
+def test_group_count_sees_groups_next_to_classes() -> None:
+    """\\10 is a reference when ten groups exist: the count must not miss ``([-+]?x)``
+    (cutting the class out once made it ``(?x)``) or \\10 became octal \\x08."""
+    r = rx(r"^([-+]?x)" + "(a)" * 9 + r"\10")
+    assert r.match(b"xaaaaaaaaaa") and not r.match(b"xaaaaaaaaa\x08")
+
+
+def test_an_unclosed_class_full_of_escapes_is_quick() -> None:
+    """Counting groups (for ``\\10``) once backtracked exponentially over an unclosed class
+    of escapes (2**26 ways here: most of a minute); the scan is linear."""
+    began = time.perf_counter()
+    with pytest.raises(PatternError, match="missing terminating"):
+        translate(r"(a)\10[" + r"\x41" * 26)
+    assert time.perf_counter() - began < 0.5
 
 
 def test_anchor_prefix_and_literals() -> None:

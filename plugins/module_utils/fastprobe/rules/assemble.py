@@ -10,10 +10,11 @@ order as fastprobe does.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple, Optional
+from typing import Callable, NamedTuple, Optional
 
 from ..version import __version__
-from .model import Exclusion, Probe
+from .cache import cached_text
+from .model import Exclusion, Probe, ProbeFile
 from .parser import parse_text
 from .ruleset import RuleSet, display_path
 
@@ -64,7 +65,8 @@ def assemble(
         if source.name in lines:
             raise ValueError(f"{source.name}: given twice")
         lines[source.name] = [line.rstrip("\r") for line in source.text.split("\n")]
-        parsed.append(parse_text(source.text, source.name))
+        # parsed (so a rule that cannot run is refused here too), or the cached parse
+        parsed.append(cached_text(source.text, source.name, False, _parser(source)))
     base_file, overlay_files = (parsed[0], parsed[1:]) if base else (None, parsed)
     rules = RuleSet(overlay_files, exclude=exclude, base=base_file)
 
@@ -99,6 +101,10 @@ def assemble(
             copy(rule.file, rule.line)
             count += 1
     return Assembled("\n".join(out) + "\n", len(rules.probes), count, excluded, origins)
+
+
+def _parser(source: Source) -> Callable[[], ProbeFile]:
+    return lambda: parse_text(source.text, source.name)
 
 
 def _directives(probe: Probe, totalwaitms: Optional[int], tcpwrappedms: Optional[int]) -> list:

@@ -21,7 +21,9 @@ from typing import Callable, Optional
 from ..version import __version__
 from .model import ProbeFile
 
-_FORMAT = 2
+# 3: every rule's pattern was compiled when it was parsed (entries of 2 may hold rules
+# that cannot run)
+_FORMAT = 3
 KEEP = 32  # cache entries kept
 
 
@@ -40,20 +42,12 @@ def _key(path: str, display: str, lenient: bool) -> Optional[str]:
         st = os.stat(path)
     except OSError:
         return None
-    ident = repr(
-        (
-            _FORMAT,
-            __version__,
-            sys.version_info[:2],
-            ProbeFile.__module__,
-            os.path.realpath(path),
-            display,
-            st.st_size,
-            st.st_mtime_ns,
-            lenient,
-        )
-    )
-    return hashlib.sha256(ident.encode()).hexdigest()[:32]
+    return _digest(os.path.realpath(path), display, st.st_size, st.st_mtime_ns, lenient)
+
+
+def _digest(*ident: object) -> str:
+    versions = (_FORMAT, __version__, sys.version_info[:2], ProbeFile.__module__)
+    return hashlib.sha256(repr(versions + ident).encode()).hexdigest()[:32]
 
 
 def cached(path: str, display: str, lenient: bool, load: Callable[[], ProbeFile]) -> ProbeFile:
@@ -62,6 +56,21 @@ def cached(path: str, display: str, lenient: bool, load: Callable[[], ProbeFile]
     key = _key(path, display, lenient) if directory else None
     if directory is None or key is None:
         return load()
+    return _through(directory, key, load)
+
+
+def cached_text(text: str, display: str, lenient: bool, load: Callable[[], ProbeFile]) -> ProbeFile:
+    """``load()``'s result for a file's text, keyed by its content (``rules assemble``
+    reads its files itself): parsing nmap's file, patterns compiled, costs ~2 s."""
+    directory = cache_dir()
+    if directory is None:
+        return load()
+    content = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return _through(directory, _digest("text", content, display, lenient), load)
+
+
+def _through(directory: str, key: str, load: Callable[[], ProbeFile]) -> ProbeFile:
+    """The entry ``key``, or ``load()``'s result, stored as that entry."""
     entry = os.path.join(directory, f"probes-{key}.pickle")
     collecting = gc.isenabled()
     try:

@@ -10,6 +10,7 @@ from typing import Optional
 
 from .model import Issue, ProbeFile, Rule
 from .parser import parse_file
+from .pcre import PatternError
 from .ruleset import RuleSet
 
 try:  # the regex parser behind ``re``; only lint looks inside patterns this way
@@ -105,9 +106,9 @@ def _same_output(a: Rule, b: Rule) -> bool:
 
 def _check_pattern(rule: Rule) -> list[Issue]:
     out: list[Issue] = []
-    try:
+    try:  # the parser refuses such a rule; this is for one built by other means
         regex = rule.regex
-    except re.error as exc:
+    except PatternError as exc:
         return [Issue(rule.file, rule.line, "error", "pattern", f"pattern does not compile: {exc}")]
     tree = _sre_parse.parse(rule.translation.source.decode("latin-1"), regex.flags)
     # like PCRE's MATCHEMPTY, lookarounds and anchors count as zero width

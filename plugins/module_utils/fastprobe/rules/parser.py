@@ -3,6 +3,11 @@
 The grammar follows ``parse_nmap_service_probe_file`` and ``ServiceProbeMatch::
 InitMatch`` in nmap's ``service_scan.cc``. Every error names the file and line. In
 lenient mode a bad line is skipped and reported as an issue instead of stopping.
+
+A rule is kept only if it can run: its pattern is compiled here (the compiled regex
+stays with the rule), so one that nmap's PCRE takes but Python's ``re`` cannot (a
+variable-length lookbehind) is refused at load, not found by a scan. Numbers have
+bounds (nmap's own where it has them), so none reaches ``int()`` unbounded.
 """
 
 from __future__ import annotations
@@ -12,10 +17,14 @@ from typing import Optional
 
 from .escapes import EscapeError, unescape
 from .model import Example, Exclusion, Issue, PortRanges, Probe, ProbeFile, ProbeFileError, Rule
-from .pcre import PatternError, translate
+from .pcre import PatternError, compile_translation, translate
+from .templates import TemplateError, check_limits
 
 MAX_LINE = 8191  # nmap reads lines with an 8192-byte buffer
 MAX_FALLBACKS = 20
+MAX_PORT = 65535
+RARITY = (1, 9)
+WAIT_MS = (100, 300000)  # totalwaitms and tcpwrappedms, as nmap bounds them
 EXAMPLE_TAG = "#@example "
 # nmap 7.93 reads a probe file line into 2048 bytes (fgets): a longer line, comment or
 # not, is split and the rest fails as an unknown directive (later nmap reads 8191)
@@ -174,9 +183,9 @@ class _Parser:
         elif head == "sslports":
             probe.sslports = probe.sslports | parse_ports(rest, self.error, lineno)
         elif head == "rarity":
-            value = _atoi(rest)
-            if not 1 <= value <= 9:
-                raise self.error(lineno, "rarity must be between 1 and 9")
+            value = _atoi(rest, RARITY[1])
+            if not RARITY[0] <= value <= RARITY[1]:
+                raise self.error(lineno, f"rarity {_show(rest)} is not between 1 and 9")
             probe.rarity = value
         elif head == "fallback":
             names = tuple(n for n in re.split(r"[,\r\n\t ]+", rest) if n)
@@ -186,9 +195,11 @@ class _Parser:
                 raise self.error(lineno, f"more than {MAX_FALLBACKS - 3} fallbacks")
             probe.fallbacks = names
         elif head in ("totalwaitms", "tcpwrappedms"):
-            value = _atoi(rest)
-            if not 100 <= value <= 300000:
-                raise self.error(lineno, f"bad {head} value: must be 100 to 300000 milliseconds")
+            value = _atoi(rest, WAIT_MS[1])
+            if not WAIT_MS[0] <= value <= WAIT_MS[1]:
+                raise self.error(
+                    lineno, f"bad {head} value {_show(rest)}: must be 100 to 300000 milliseconds"
+                )
             setattr(probe, head, value)
         elif head == "Exclude":
             raise self.error(lineno, "the Exclude directive must precede all Probes")
@@ -217,10 +228,11 @@ class _Parser:
                 raise self.error(lineno, f"illegal regexp option {o!r} (only i and s)")
         try:
             tr = translate(pattern, ignorecase="i" in opts, dotall="s" in opts)
+            # the one compile check: after it, no scan meets a pattern that cannot run
+            regex = compile_translation(tr)
         except PatternError as exc:
-            raise self.error(
-                lineno, f"bad pattern at offset {exc.offset}: {exc}", "pattern"
-            ) from None
+            at = "" if exc.offset is None else f" at offset {exc.offset}"
+            raise self.error(lineno, f"bad pattern{at}: {exc}", "pattern") from None
         fields: dict[str, str] = {}
         cpes: list[str] = []
         while True:
@@ -234,7 +246,14 @@ class _Parser:
                 fields[mode] = text  # a repeated field replaces the earlier one, as in nmap
             else:
                 raise self.error(lineno, f"unknown template specifier {mode!r}")
-        return Rule(service, soft, pattern, opts, fields, tuple(cpes), self.name, lineno, tr)
+        for text in (*fields.values(), *cpes):
+            try:
+                check_limits(text)
+            except TemplateError as exc:
+                raise self.error(lineno, f"bad template {_show(text)}: {exc}", "template") from None
+        return Rule(
+            service, soft, pattern, opts, fields, tuple(cpes), self.name, lineno, tr, regex=regex
+        )
 
     def template(self, s: str, pos: int, lineno: int) -> Optional[tuple[str, str, str, int]]:
         """nmap's ``next_template``: (mode, text, flags, next position) or None at the end.
@@ -304,10 +323,10 @@ def parse_ports(text: str, error, lineno: int) -> PortRanges:  # type: ignore[no
         m = re.fullmatch(r"(\d+)(?:[ \t]*-[ \t]*(\d+))?", item, re.ASCII)
         if not m:
             raise error(lineno, f"bad port list {_show(text)}: expected e.g. 21-25,53,80")
-        lo = int(m.group(1))
-        hi = int(m.group(2)) if m.group(2) else lo
-        if hi > 65535 or lo > hi:
-            raise error(lineno, "ports must be between 0 and 65535, ranges low-high")
+        lo = _port(m.group(1))
+        hi = _port(m.group(2)) if m.group(2) else lo
+        if hi > MAX_PORT or lo > hi:
+            raise error(lineno, f"ports must be between 0 and {MAX_PORT}, ranges low-high")
         ranges.append((lo, hi))
     return PortRanges(tuple(ranges))
 
@@ -326,18 +345,32 @@ def parse_exclude(text: str, error, lineno: int) -> tuple[PortRanges, PortRanges
             raise error(lineno, f"bad Exclude item {_show(item)}")
         if m.group(1):
             target = {"T": (tcp,), "U": (udp,)}.get(m.group(1), ())
-        lo = int(m.group(2)) if m.group(2) else (0 if m.group(3) else None)
-        hi = int(m.group(4)) if m.group(4) else (65535 if m.group(3) else lo)
-        if lo is None or hi is None or hi > 65535 or lo > hi:
+        lo = _port(m.group(2)) if m.group(2) else (0 if m.group(3) else None)
+        hi = _port(m.group(4)) if m.group(4) else (MAX_PORT if m.group(3) else lo)
+        if lo is None or hi is None or hi > MAX_PORT or lo > hi:
             raise error(lineno, f"bad port range {_show(item)} in Exclude")
         for lst in target:
             lst.append((lo, hi))
     return PortRanges(tuple(tcp)), PortRanges(tuple(udp))
 
 
-def _atoi(s: str) -> int:
-    m = re.match(r"[ \t\n\v\f\r]*([-+]?\d+)", s, re.ASCII)
-    return int(m.group(1)) if m else 0
+def _port(digits: str) -> int:
+    """A port number; one too long to be a port comes back as MAX_PORT + 1 (refused by
+    the caller's range check) without ``int()`` meeting thousands of digits."""
+    significant = digits.lstrip("0")
+    return int(significant or "0") if len(significant) <= 5 else MAX_PORT + 1
+
+
+def _atoi(s: str, limit: int) -> int:
+    """C's ``atoi`` as nmap uses it (leading number, else 0); a value above ``limit``
+    comes back as ``limit + 1``, its digits never converted."""
+    m = re.match(r"[ \t\n\v\f\r]*([-+]?)(\d+)", s, re.ASCII)
+    if not m:
+        return 0
+    significant = m.group(2).lstrip("0")
+    if len(significant) > len(str(limit)):
+        return -limit - 1 if m.group(1) == "-" else limit + 1
+    return int(m.group(1) + (significant or "0"))
 
 
 def _show(text: str, limit: int = 40) -> str:

@@ -17,12 +17,19 @@ from typing import NamedTuple, Optional, TypeVar
 NATIVE_ATOMIC = sys.version_info >= (3, 11)
 GRAM = 4  # length of the index keys (see prefilter)
 SPAN = 24  # how many of them a rule offers
+# Limits, so nothing absurd reaches Python (whose int() refuses 4,300 digits and whose
+# recursive regex compiler overflows its stack on deep nesting): PCRE's own for numbers,
+# ours, below PCRE's, for nesting:
+MAX_REPEAT = 65535  # a {n,m} bound
+MAX_NUMBER = 2**31 - 1  # a \N, \g{N} or (?(N)...) number: PCRE reads it into an int
+MAX_NESTING = 200  # groups inside groups (PCRE 8's limit is 250; nmap's file needs 3)
 
 
 class PatternError(ValueError):
-    """A pattern this translator (or PCRE) rejects; ``offset`` is into the pattern."""
+    """A pattern this translator (or PCRE) rejects; ``offset`` is into the pattern, None
+    when Python's ``re`` refused the translation (its position is not the pattern's)."""
 
-    def __init__(self, message: str, offset: int) -> None:
+    def __init__(self, message: str, offset: Optional[int]) -> None:
         super().__init__(message)
         self.offset = offset
 
@@ -60,8 +67,6 @@ _VSPACE = ((0x0A, 0x0D), (0x85, 0x85))
 _SIMPLE_ESC = {"a": 0x07, "e": 0x1B, "f": 0x0C, "n": 0x0A, "r": 0x0D, "t": 0x09}
 _QUANT = re.compile(r"\{(\d+)(?:(,)(\d*))?\}", re.ASCII)
 _PLAIN = re.compile(r"[A-Za-z0-9 _]", re.ASCII)
-# escapes and character classes, which cannot open a group
-_SKIP = re.compile(r"\\.|\[\^?\]?(?:\[:\^?[a-z]+:\]|\\.|[^\]])*\]", re.DOTALL | re.ASCII)
 _GROUP_OPEN = re.compile(r"\((?!\?)|\(\?P?<(?![=!])|\(\?'", re.ASCII)
 _HEX12 = re.compile(r"[0-9a-fA-F]{1,2}", re.ASCII)
 _OCT02 = re.compile(r"[0-7]{0,2}", re.ASCII)
@@ -81,6 +86,62 @@ def _must(value: Optional[T], at: int) -> T:
     if value is None:
         raise PatternError("unexpected pattern syntax", at)
     return value
+
+
+def _number(digits: str, at: int, limit: int, what: str) -> int:
+    """A decimal number from a pattern, refused when above ``limit`` (checked on the
+    digit count first: ``int()`` itself refuses more than 4,300 digits)."""
+    significant = digits.lstrip("0")
+    if len(significant) > len(str(limit)) or int(significant or "0") > limit:
+        raise PatternError(f"number too big in {what} (at most {limit})", at)
+    return int(significant or "0")
+
+
+def _count_groups(p: str) -> int:
+    """Capture groups a pattern opens, outside escapes, ``\\Q…\\E`` and classes.
+
+    A scan, not a regex: the regex this replaced read a backslash in a class two ways (an
+    escape, or a member), so an unclosed class of escapes backtracked exponentially (a
+    fuzzed line hung the parser); and cutting classes out joined ``([-+]?`` into ``(?``,
+    which went uncounted.
+    """
+    n = len(p)
+    i = count = 0
+    while i < n:
+        c = p[i]
+        if c == "\\":
+            if p.startswith("\\Q", i):
+                end = p.find("\\E", i + 2)
+                i = n if end < 0 else end + 2
+            else:
+                i += 2
+        elif c == "[":
+            i = _class_end(p, i)
+        else:
+            if c == "(" and _GROUP_OPEN.match(p, i):
+                count += 1
+            i += 1
+    return count
+
+
+def _class_end(p: str, i: int) -> int:
+    """The index after the class opening at ``i`` (the end of ``p`` if it is not closed)."""
+    n = len(p)
+    j = i + 1
+    if j < n and p[j] == "^":
+        j += 1
+    if j < n and p[j] == "]":  # a first ']' is a member
+        j += 1
+    while j < n:
+        c = p[j]
+        if c == "\\":
+            j += 2
+        elif c == "]":
+            return j + 1
+        else:
+            m = _POSIX_ITEM.match(p, j) if c == "[" else None
+            j = m.end() if m else j + 1
+    return n
 
 
 def _complement(ranges: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
@@ -145,7 +206,7 @@ class _Translator:
     def total_groups(self) -> int:
         """Capture groups in the whole pattern: PCRE needs it to tell \\10 from octal."""
         if self._total is None:
-            self._total = len(_GROUP_OPEN.findall(_SKIP.sub("", self.p)))
+            self._total = _count_groups(self.p)
         return self._total
 
     # -- literal bookkeeping (top level only) ---------------------------------
@@ -281,12 +342,12 @@ class _Translator:
             m = _QUANT.match(p, i)
             if not m:
                 return i, 1, 1
-            qmin = int(m.group(1))
-            qmax = (int(m.group(3)) if m.group(3) else None) if m.group(2) else qmin
+            qmin = _number(m.group(1), i, MAX_REPEAT, "a repeat count")
+            qmax = qmin
+            if m.group(2):
+                qmax = _number(m.group(3), i, MAX_REPEAT, "a repeat count") if m.group(3) else None
             if qmax is not None and qmax < qmin:
                 raise PatternError("numbers out of order in a repeat count", i)
-            if qmin > 65535 or (qmax or 0) > 65535:
-                raise PatternError("number too big in a repeat count", i)
             text = m.group()
             i = m.end()
         else:
@@ -369,11 +430,14 @@ class _Translator:
             return _byte(b), b, j, True
         # a backreference \N
         m = _must(_DIGITS.match(p, i + 1), i)
-        return self._backref(int(m.group()), i), None, m.end(), True
+        num = _number(m.group(), i, MAX_NUMBER, "a reference")
+        return self._backref(num, i), None, m.end(), True
 
     def _byte_escape(self, i: int, in_class: bool) -> tuple[Optional[int], int]:
         """An escape that stands for one byte, or (None, i) for a backreference."""
         p = self.p
+        if i + 1 >= self.n:  # e.g. a range's upper end, "[a-\" ending the pattern
+            raise PatternError("\\ at end of pattern", i)
         c = p[i + 1]
         j = i + 2
         if c in _SIMPLE_ESC:
@@ -406,15 +470,18 @@ class _Translator:
             m = _must(_OCT02.match(p, j), i)
             return int("0" + m.group(), 8), m.end()
         if c in "0123456789":
-            m = _must(_DIGITS.match(p, i + 1), i)
-            num = int(m.group())
-            if not in_class and (num < 10 or num <= self.total_groups):
-                return None, i
+            digits = _must(_DIGITS.match(p, i + 1), i).group()
+            if not in_class:
+                # PCRE reads the whole number (refusing one that overflows an int), then
+                # takes it as a backreference, or else as up to three octal digits
+                num = _number(digits, i, MAX_NUMBER, "a reference")
+                if num < 10 or num <= self.total_groups:
+                    return None, i
             o = _OCT13.match(p, i + 1)
             if not o:
                 if in_class:
                     return ord(c), j  # \8 and \9 in a class are the digits
-                raise PatternError(f"reference to non-existent subpattern \\{num}", i)
+                raise PatternError(f"reference to non-existent subpattern \\{digits}", i)
             if int(o.group(), 8) > 0xFF:
                 raise PatternError("octal value greater than \\377", i)
             return int(o.group(), 8), o.end()
@@ -446,9 +513,9 @@ class _Translator:
             raise PatternError(f"bad \\{c} reference", i)
         ref = next(g for g in m.groups() if g is not None)
         if ref.lstrip("-").isdigit():
-            num = int(ref)
-            if num < 0:
-                num = self.groups + 1 + num
+            num = _number(ref.lstrip("-"), i, MAX_NUMBER, "a reference")
+            if ref.startswith("-") and num:  # \g{-0} stays 0: no such group
+                num = self.groups + 1 - num
             return self._backref(num, i), None, m.end(), True
         if ref not in self.names:
             raise PatternError(f"reference to unknown group name {ref!r}", i)
@@ -539,7 +606,7 @@ class _Translator:
             self.groups += 1
             text = f"(?P<{self._gname(self.groups)}>" if self.named else "("
             self.out.append(text)
-            self.frames.append(_Frame("group", start, ")"))
+            self._push(i, _Frame("group", start, ")"))
             return i + 1
         rest = p[i + 2 : i + 4]
         if rest[:1] == "#":
@@ -549,24 +616,24 @@ class _Translator:
             return end + 1
         if rest[:1] == ":":
             self.out.append("(?:")
-            self.frames.append(_Frame("group", start, ")"))
+            self._push(i, _Frame("group", start, ")"))
             return i + 3
         if rest[:1] in ("=", "!") or rest in ("<=", "<!"):
             k = i + 2 + (1 if rest[:1] in "=!" else 2)
             self.out.append(p[i:k])
-            self.frames.append(_Frame("look", start, ")"))
+            self._push(i, _Frame("look", start, ")"))
             return k
         if rest[:1] == ">":
             if self.native:
                 self.out.append("(?>")
-                self.frames.append(_Frame("group", start, ")"))
+                self._push(i, _Frame("group", start, ")"))
             else:
                 if not self.named:
                     raise _Restart
                 self.emulated += 1
                 name = f"_fpa{self.emulated}"
                 self.out.append(f"(?=(?P<{name}>")
-                self.frames.append(_Frame("group", start, f"))(?P={name})"))
+                self._push(i, _Frame("group", start, f"))(?P={name})"))
             return i + 3
         if rest[:1] == "|":
             raise PatternError("branch reset groups (?| are not supported", i)
@@ -578,7 +645,7 @@ class _Translator:
                 raise PatternError(f"two named subpatterns have the same name {name!r}", i)
             self.names[name] = self.groups
             self.out.append(f"(?P<{self._gname(self.groups)}>" if self.named else "(")
-            self.frames.append(_Frame("group", start, ")"))
+            self._push(i, _Frame("group", start, ")"))
             return m.end()
         m = re.compile(r"\(\?P=([A-Za-z_]\w*)\)", re.ASCII).match(p, i)
         if m:
@@ -593,11 +660,12 @@ class _Translator:
             if not m:
                 raise PatternError("only group-number and group-name conditions are supported", i)
             ref = m.group(1).strip("<>'")
-            num = int(ref) if ref.isdigit() else self.names.get(ref, -1)
+            num = _number(ref, i, MAX_NUMBER, "a condition") if ref.isdigit() else -1
+            num = self.names.get(ref, num)
             if num < 1 or num > self.total_groups:
                 raise PatternError("condition refers to a non-existent group", i)
             self.out.append(f"(?({self._gname(num) if self.named else num})")
-            self.frames.append(_Frame("group", start, ")"))
+            self._push(i, _Frame("group", start, ")"))
             return m.end()
         m = _FLAG_GROUP.match(p, i)
         if m:
@@ -612,13 +680,18 @@ class _Translator:
             opener = "(?" + on + ("-" + off if off else "") + ":"
             if end == ":":
                 self.out.append(opener)
-                self.frames.append(_Frame("group", start, ")"))
+                self._push(i, _Frame("group", start, ")"))
             elif on or off:
                 # PCRE applies a bare (?i) up to the end of the enclosing group
                 self.out.append(opener)
                 self.frames[-1].scoped.append(opener)
             return m.end()
         raise PatternError("unrecognized character after (?", i)
+
+    def _push(self, at: int, frame: _Frame) -> None:
+        if len(self.frames) > MAX_NESTING:
+            raise PatternError(f"parentheses are too deeply nested (at most {MAX_NESTING})", at)
+        self.frames.append(frame)
 
     def _close(self) -> int:
         frame = self.frames.pop()
@@ -657,3 +730,19 @@ def translate(
     return Translation(
         source.encode("latin-1"), flags, groups, names, anchored, prefix, literals, ci, grams
     )
+
+
+# What ``re.compile`` raises for a pattern it cannot build: ``re.error`` for syntax it
+# rejects (a variable-length lookbehind), OverflowError and ValueError for sizes
+# beyond its limits, RecursionError for nesting deeper than the interpreter's stack.
+# Exactly these are converted; anything else is a bug and propagates.
+COMPILE_ERRORS = (re.error, OverflowError, RecursionError, ValueError)
+
+
+def compile_translation(t: Translation) -> re.Pattern[bytes]:
+    """Compile a translation, or PatternError when Python's ``re`` cannot (offset None: the
+    position ``re`` names is in the translated text, not in the pattern as written)."""
+    try:
+        return re.compile(t.source, t.flags)
+    except COMPILE_ERRORS as exc:
+        raise PatternError(f"Python's re cannot compile it: {exc}", None) from None

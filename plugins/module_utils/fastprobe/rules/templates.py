@@ -12,6 +12,11 @@ that a verdict reads exactly like nmap's:
 * trailing white space and commas are trimmed;
 * CPE substitutions are lower-cased, spaces become ``_`` and URL specials ``%XX``;
 * what is reported has non-printable bytes replaced with ``.``.
+
+One thing nmap reads that no template needs is refused: a number argument beyond a
+C ``long`` (nmap's ``strtol`` saturates it; a group number is 1 to 9 anyway). The
+parser checks that at load (:func:`check_limits`), so ``int()`` never meets
+thousands of digits at match time.
 """
 
 from __future__ import annotations
@@ -51,6 +56,17 @@ _NONPRINT = bytes(range(256)).translate(
 )  # every byte that is not printable ASCII
 _TO_DOT = bytes.maketrans(_NONPRINT, b"." * len(_NONPRINT))
 _CPE_SPECIAL = frozenset(b":/?#[]@!$&'()*+,;=%<>\"")
+MAX_ARGUMENT = 2**63 - 1  # a number argument: what nmap's strtol reads into a long
+
+
+class TemplateError(ValueError):
+    """A template holding a number no C ``long`` holds: refused when the file loads."""
+
+
+def check_limits(template: str) -> None:
+    """Raise TemplateError if a number argument of ``template`` is beyond MAX_ARGUMENT."""
+    if "$" in template and "(" in template:
+        _split(template)
 
 
 def parse(template: str) -> tuple[list[Segment], Optional[str]]:
@@ -59,6 +75,13 @@ def parse(template: str) -> tuple[list[Segment], Optional[str]]:
     Returns the segments and, when nmap could never fill the template, why: the
     segments then stop at the bad variable and the field always comes out empty.
     """
+    try:
+        return _split(template)
+    except TemplateError as exc:  # only for a rule that did not come through the parser
+        return [], str(exc)
+
+
+def _split(template: str) -> tuple[list[Segment], Optional[str]]:
     segs: list[Segment] = []
     pos = 0
     n = len(template)
@@ -145,7 +168,7 @@ def _parse_args(t: str, i: int) -> tuple[list, int]:
             m = _INT.match(t, i)
             if not m:
                 return [], i
-            args.append(int(m.group(1), 0) if not _is_octal(m.group(1)) else int(m.group(1), 8))
+            args.append(_integer(m.group(1)))
             comma = _next_sep(t, m.end())
             if comma < 0:
                 return [], n
@@ -155,9 +178,26 @@ def _parse_args(t: str, i: int) -> tuple[list, int]:
     return args, i
 
 
-def _is_octal(s: str) -> bool:
-    s = s.lstrip("+-")
-    return len(s) > 1 and s[0] == "0" and s[1] not in "xX"
+def _integer(text: str) -> int:
+    """A decimal, 0x hex or 0 octal argument as strtol reads it; TemplateError past a long
+    (the digit count is checked first: ``int()`` refuses 4,300 decimal digits)."""
+    sign = -1 if text.startswith("-") else 1
+    body = text.lstrip("+-")
+    if body[:2] in ("0x", "0X"):
+        digits, base, width = body[2:], 16, 16
+    elif len(body) > 1 and body[0] == "0":
+        digits, base, width = body[1:], 8, 22
+    else:
+        digits, base, width = body, 10, 19
+    digits = digits.lstrip("0")
+    value = int(digits or "0", base) if len(digits) <= width else MAX_ARGUMENT + 1
+    if value > MAX_ARGUMENT:
+        raise TemplateError(f"number {_clip(text)} is too big (a C long, at most {MAX_ARGUMENT})")
+    return sign * value
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= 24 else f"{text[:20]}... ({len(text)} characters)"
 
 
 def _next_sep(t: str, i: int) -> int:
