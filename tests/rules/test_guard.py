@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from fastprobe.rules.guard import Guard
 from fastprobe.rules.matcher import Matcher
 from fastprobe.rules.parser import parse_text
@@ -56,9 +58,12 @@ def test_helper_process_gives_the_same_verdicts(nmap_rules: RuleSet) -> None:
     assert all(r.verdict for r in inline)
 
 
-def test_timeout_must_be_positive() -> None:
-    try:
-        Guard(0)
-    except ValueError:
-        return
-    raise AssertionError("Guard(0) accepted")
+@pytest.mark.parametrize("timeout", [0, -0.05, float("nan"), float("inf"), float("-inf"), True])
+def test_timeout_must_be_a_positive_finite_number(timeout: float) -> None:
+    """NaN passes a ``<= 0`` check and would leave patterns unbounded; so would inf."""
+    with pytest.raises(ValueError, match="regex timeout"):
+        Guard(timeout)
+
+
+def test_usable_timeouts_are_accepted() -> None:
+    assert Guard(0.05).timeout == 0.05 and Guard(1).timeout == 1 and Guard(None).timeout is None

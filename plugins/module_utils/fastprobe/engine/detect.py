@@ -18,7 +18,7 @@ import ssl
 import time
 from typing import NamedTuple, Optional
 
-from ..rules.matcher import Matcher, Verdict
+from ..rules.matcher import Matcher, RegexBudget, Verdict
 from ..rules.model import Probe
 from .limits import HostGate, Pacer
 from .probing import (
@@ -45,6 +45,7 @@ class Detection(NamedTuple):
     error: Optional[str] = None
     tls: Optional[dict] = None  # certificate facts of the TLS tunnel
     all_closed: bool = False  # unknown, and every probe after NULL was closed unanswered
+    timeouts: tuple[str, ...] = ()  # rules (file:line) that ran out of time on the replies
 
 
 class Detector:
@@ -81,19 +82,28 @@ class Detector:
         gate: HostGate,
         null: Optional[ProbeResult] = None,
         late: Optional[asyncio.Future[ProbeResult]] = None,
+        budget: Optional[RegexBudget] = None,
     ) -> Detection:
         """``null``: the NULL probe's result when the discovery connection served as it;
         ``late``: that connection, silent so far, still listening (its result's elapsed
-        counts from the connect)."""
+        counts from the connect); ``budget``: the port's regex budget, if those used one
+        (the Detection's ``timeouts`` are its rules)."""
+        budget = self.matcher.budget() if budget is None else budget
+        found = await self._detect(host, port, rtt, gate, null, late, budget)
+        return found._replace(timeouts=budget.timeouts())
+
+    async def _detect(  # type: ignore[no-untyped-def]
+        self, host: str, port: int, rtt: float, gate: HostGate, null, late, budget: RegexBudget
+    ) -> Detection:
         slow = late
         if slow is None and self.timing.slow_lane and self.null is not None:
             # the slow lane: one NULL connection held for nmap's own wait, alongside the
             # walk, for banners that come late (SMTP greet-pause, reverse DNS lookups)
             slow = asyncio.ensure_future(
-                self._send(self.null, host, port, gate, self.null_wait_s, None)
+                self._send(self.null, host, port, gate, self.null_wait_s, None, budget=budget)
             )
         try:
-            first = await self._walk(host, port, rtt, gate, None, null)
+            first = await self._walk(host, port, rtt, gate, None, null, budget)
             if slow is not None and not first.error and first.probe != "NULL":
                 if self.timing.slow_lane:
                     first = await self._slow_lane(slow, first)
@@ -112,7 +122,7 @@ class Detector:
             and self.tls is not None
         ):
             # nmap's scanThroughTunnel: start again through TLS
-            inner = await self._walk(host, port, rtt, gate, "ssl")
+            inner = await self._walk(host, port, rtt, gate, "ssl", None, budget)
             if inner.error is None:
                 return inner._replace(tunnel="ssl", tls=await self._certificate(host, port, gate))
         return first
@@ -151,8 +161,10 @@ class Detector:
         on_open=None,
         streams=None,
         keep_open: bool = False,
+        budget: Optional[RegexBudget] = None,
     ) -> ProbeResult:
-        """One probe with this scan's timing (``streams``: an already open connection)."""
+        """One probe with this scan's timing (``streams``: an already open connection;
+        ``budget``: the port's regex budget)."""
         timing = self.timing
         return await run_probe(
             self.matcher,
@@ -168,10 +180,19 @@ class Detector:
             on_open=on_open,
             streams=streams,
             keep_open=keep_open,
+            budget=budget,
         )
 
     async def _send(  # type: ignore[no-untyped-def]
-        self, probe: Probe, host: str, port: int, gate: HostGate, wait: float, tls, settled=None
+        self,
+        probe: Probe,
+        host: str,
+        port: int,
+        gate: HostGate,
+        wait: float,
+        tls,
+        settled=None,
+        budget: Optional[RegexBudget] = None,
     ) -> ProbeResult:
         """One probe through the host's gate; ``settled`` is called once its connection
         is open or has failed."""
@@ -187,7 +208,7 @@ class Detector:
         async with gate:
             await self.pacer.wait()
             try:
-                result = await self.probe(probe, host, port, wait, tls, on_open)
+                result = await self.probe(probe, host, port, wait, tls, on_open, budget=budget)
             finally:
                 if opened:
                     gate.closed()
@@ -223,7 +244,10 @@ class Detector:
         gate: HostGate,
         tunnel: Optional[str],
         null: Optional[ProbeResult] = None,
+        regex: Optional[RegexBudget] = None,
     ) -> Detection:
+        """One walk (in the clear, or through ``tunnel``); ``regex``: the port's regex
+        budget (``budget`` below is the first wave's count of probes)."""
         timing = self.timing
         tls = self.tls if tunnel == "ssl" else None
         replies: dict[str, bytes] = {}
@@ -235,7 +259,9 @@ class Detector:
             for _attempt in range(3):  # a NULL turned away is tried again (see resend)
                 if null is not None and not _turned_away(null):
                     break
-                null = await self._send(self.null, host, port, gate, timing.null_wait(rtt), tls)
+                null = await self._send(
+                    self.null, host, port, gate, timing.null_wait(rtt), tls, budget=regex
+                )
             if null.error and null.error.startswith(CONNECT_FAILED):
                 return Detection(None, "unknown", tunnel, replies, None, null.error)
             if null.hard:
@@ -273,7 +299,7 @@ class Detector:
 
         async def send(probe: Probe, wait: float, wave_one: bool = False) -> ProbeResult:
             settled = one_settled if wave_one else None
-            return await self._send(probe, host, port, gate, wait, tls, settled)
+            return await self._send(probe, host, port, gate, wait, tls, settled, regex)
 
         async def resend(probe: Probe, wait: float) -> ProbeResult:
             # the second look: a probe turned away again goes back through the gate,

@@ -17,11 +17,14 @@ import time
 from collections.abc import Callable, Iterable
 from typing import NamedTuple, Optional
 
-from ..rules.matcher import Matcher, Verdict
+from ..rules.matcher import Matcher, RegexBudget, Verdict
 from ..rules.model import Probe
 from .x509 import CertError, cert_facts
 
 CONNECT_FAILED = "connect-failed"
+# the peer hung up on an open connection: nmap's "jerk hung up on us" (ECONNRESET,
+# ECONNABORTED) — a close with nothing said, not a failure to connect
+HUNG_UP = (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)
 _TCP_INFO = getattr(socket, "TCP_INFO", None)  # Linux
 _TCPI_RTT_OFFSET = 68  # after 8 one-byte fields and 15 u32s (linux/tcp.h)
 
@@ -110,10 +113,12 @@ async def run_probe(
     streams: Optional[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = None,
     on_open: Optional[Callable[[], None]] = None,
     keep_open: bool = False,
+    budget: Optional[RegexBudget] = None,
 ) -> ProbeResult:
     """Send ``probe`` on a fresh connection (or on ``streams``, a connection just opened
     to discover the port) and read its reply, matching as it comes. ``keep_open``: a
-    connection that stayed silent and open is left open (to listen on later)."""
+    connection that stayed silent and open is left open (to listen on later).
+    ``budget``: the port's regex budget (see ``RegexBudget``)."""
     start = time.monotonic()
     if streams is not None:
         reader, writer = streams
@@ -121,6 +126,11 @@ async def run_probe(
         try:
             reader, writer, _rtt = await open_connection(host, port, connect_timeout, tls)
         except (OSError, asyncio.TimeoutError, ssl.SSLError) as exc:
+            if tls is None and isinstance(exc, HUNG_UP):
+                # the handshake completed and the peer reset before asyncio saw it: the
+                # same as a reset on the first read (a TLS handshake cut short is not:
+                # that is the host turning the connection away)
+                return ProbeResult(probe, None, b"", True, time.monotonic() - start)
             return ProbeResult(probe, None, b"", False, time.monotonic() - start, _describe(exc))
     if on_open is not None:
         on_open()
@@ -161,7 +171,7 @@ async def run_probe(
                     closed = True
                     break
                 buf += more
-            result = matcher.match(probe, buf)
+            result = matcher.match(probe, buf, budget=budget)
             aborted.extend(result.aborted)
             v = result.verdict
             if v is not None and not v.soft:
@@ -173,6 +183,8 @@ async def run_probe(
             if closed:
                 break
             deadline = max(deadline, time.monotonic() + grace)
+    except HUNG_UP:
+        closed = True  # a reset is a close with nothing more said, as in nmap
     except (OSError, ssl.SSLError) as exc:
         closed = True
         error = _describe(exc)

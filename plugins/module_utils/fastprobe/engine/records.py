@@ -29,12 +29,18 @@ class ServiceRecord(NamedTuple):
     replies: Optional[dict[str, str]] = None  # unknown services: probe -> escaped reply
     error: Optional[str] = None  # why the state is error/unresolved
     tls: Optional[dict[str, Any]] = None  # certificate facts when a TLS tunnel was probed
+    # rules (file:line) whose regex ran out of time on this port's replies, or was not
+    # run for time (RegexBudget): they counted as not matching (nmap's PCRE limit does
+    # the same), so a verdict may be missing
+    timeouts: Optional[tuple[str, ...]] = None
 
     def as_dict(self) -> dict[str, Any]:
         out = self._asdict()
         out["cpe"] = list(self.cpe)
+        if self.timeouts is not None:
+            out["timeouts"] = list(self.timeouts)
         return {k: v for k, v in out.items() if v is not None or k in _ALWAYS}
 
 
 # keys present even when empty: everything but the extras that only some records carry
-_ALWAYS = frozenset(ServiceRecord._fields) - {"target", "replies", "error", "tls"}
+_ALWAYS = frozenset(ServiceRecord._fields) - {"target", "replies", "error", "tls", "timeouts"}

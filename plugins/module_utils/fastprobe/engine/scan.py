@@ -179,10 +179,13 @@ class Scanner:
         if proto == "udp":
             return await self._udp_port(address, port, name, gate, start)
         null = late = None
+        budget = self.matcher.budget()  # the regex time this port's replies may cost
         async with gate:
             await self.pacer.wait()
             state = "filtered"
+            hung_up = False
             for _attempt in range(2):  # a lost SYN on a busy path gets one more chance
+                began = time.monotonic()
                 try:
                     reader, writer, rtt = await open_connection(
                         address, port, self.timing.connect_timeout
@@ -190,13 +193,24 @@ class Scanner:
                 except ConnectionRefusedError:
                     state = "closed"
                     break
+                except (ConnectionResetError, ConnectionAbortedError):
+                    # the handshake completed and the peer reset before asyncio saw it:
+                    # open, and the NULL probe's connection closed with nothing said
+                    # (nmap: tcpwrapped); only a refused SYN is closed
+                    state, hung_up, rtt = "open", True, time.monotonic() - began
+                    break
                 except (asyncio.TimeoutError, OSError):
                     continue
                 state = "open"
                 break
             if state == "open":
                 # the discovery connection is the NULL probe's: one connect per port saved
-                if self.detector.null is not None and not self.rules.excluded(port, proto):
+                if self.detector.null is None or self.rules.excluded(port, proto):
+                    if not hung_up:
+                        await close(writer)
+                elif hung_up:
+                    null = ProbeResult(self.detector.null, None, b"", True, rtt)
+                else:
                     null = await self.detector.probe(
                         self.detector.null,
                         address,
@@ -204,12 +218,11 @@ class Scanner:
                         self.timing.null_wait(rtt),
                         streams=(reader, writer),
                         keep_open=True,
+                        budget=budget,
                     )
                     if not (null.reply or null.closed or null.error):
-                        listen = self._listen(null, address, port, reader, writer)
+                        listen = self._listen(null, address, port, reader, writer, budget)
                         late = asyncio.ensure_future(listen)
-                else:
-                    await close(writer)
         if state != "open":
             if not (self.report_closed or known_open):
                 return None
@@ -220,7 +233,7 @@ class Scanner:
                 address, port, proto, "open", method="excluded", target=name,
                 elapsed_ms=_ms(start),
             )  # fmt: skip
-        det = await self.detector.detect(address, port, rtt, gate, null, late)
+        det = await self.detector.detect(address, port, rtt, gate, null, late, budget)
         return _record(
             address,
             port,
@@ -235,10 +248,11 @@ class Scanner:
             start,
             det.error,
             det.tls,
+            det.timeouts,
         )
 
     async def _listen(  # type: ignore[no-untyped-def]
-        self, null, address: str, port: int, reader, writer
+        self, null, address: str, port: int, reader, writer, budget=None
     ) -> ProbeResult:
         """The discovery connection, silent through the NULL wait, listens on while the
         walk runs (up to nmap's NULL wait in the thorough profile, the probe ceiling in
@@ -246,7 +260,12 @@ class Scanner:
         detector = self.detector
         wait = detector.null_wait_s if self.timing.slow_lane else self.timing.probe_ceiling
         result = await detector.probe(
-            detector.null, address, port, max(0.0, wait - null.elapsed), streams=(reader, writer)
+            detector.null,
+            address,
+            port,
+            max(0.0, wait - null.elapsed),
+            streams=(reader, writer),
+            budget=budget,
         )
         return result._replace(elapsed=result.elapsed + null.elapsed)
 
@@ -273,6 +292,7 @@ class Scanner:
             out.replies,
             name,
             start,
+            timeouts=out.timeouts,
         )
 
 
@@ -290,6 +310,7 @@ def _record(  # type: ignore[no-untyped-def]
     start,
     error=None,
     tls=None,
+    timeouts=(),
 ) -> ServiceRecord:
     return ServiceRecord(
         address=address,
@@ -315,6 +336,7 @@ def _record(  # type: ignore[no-untyped-def]
         else None,
         error=error,
         tls=tls,
+        timeouts=tuple(timeouts) or None,
     )
 
 

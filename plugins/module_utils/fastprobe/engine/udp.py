@@ -12,7 +12,7 @@ import asyncio
 import time
 from typing import NamedTuple, Optional
 
-from ..rules.matcher import Matcher, Verdict
+from ..rules.matcher import Matcher, RegexBudget, Verdict
 from ..rules.model import Probe
 from .detect import eligible
 from .limits import Pacer
@@ -33,6 +33,7 @@ class UdpOutcome(NamedTuple):
     method: Optional[str]  # matched, softmatched, unknown (open ports)
     probe: Optional[str]
     replies: dict[str, bytes]
+    timeouts: tuple[str, ...] = ()  # rules (file:line) that ran out of time on the replies
 
 
 class _Collect(asyncio.DatagramProtocol):
@@ -48,9 +49,16 @@ class _Collect(asyncio.DatagramProtocol):
 
 
 async def send_udp(
-    matcher: Matcher, probe: Probe, host: str, port: int, wait: float, max_reply: int
+    matcher: Matcher,
+    probe: Probe,
+    host: str,
+    port: int,
+    wait: float,
+    max_reply: int,
+    budget: Optional[RegexBudget] = None,
 ) -> UdpResult:
-    """One datagram probe; replies are matched as they arrive until the wait ends."""
+    """One datagram probe; replies are matched as they arrive until the wait ends
+    (``budget``: the port's regex budget)."""
     loop = asyncio.get_running_loop()
     transport, proto = await loop.create_datagram_endpoint(_Collect, remote_addr=(host, port))
     buf = b""
@@ -69,7 +77,7 @@ async def send_udp(
             if data is None:
                 return UdpResult(probe, None, buf, not buf)
             buf += data[: max_reply - len(buf)]
-            v = matcher.match(probe, buf, "UDP").verdict
+            v = matcher.match(probe, buf, "UDP", budget).verdict
             if v is not None and not v.soft:
                 return UdpResult(probe, v, buf, False)
             if v is not None and soft is None:
@@ -97,11 +105,14 @@ class UdpDetector:
         listed = {p.key for p in order if port in p.ports}
         wait = self.timing.probe_wait(0.0, None)
         tasks: dict[tuple[str, str], asyncio.Task[UdpResult]] = {}
+        budget = self.matcher.budget()
 
         async def send(p: Probe) -> UdpResult:
             async with gate:
                 await self.pacer.wait()
-                return await send_udp(self.matcher, p, host, port, wait, self.timing.max_reply)
+                return await send_udp(
+                    self.matcher, p, host, port, wait, self.timing.max_reply, budget
+                )
 
         def launch(soft_service: Optional[str]) -> None:
             for p in order:
@@ -124,15 +135,18 @@ class UdpDetector:
                     answered = True
                     replies[probe.name] = r.reply
                 if r.verdict is not None and not r.verdict.soft:
-                    return UdpOutcome("open", r.verdict, "matched", probe.name, replies)
+                    return UdpOutcome(
+                        "open", r.verdict, "matched", probe.name, replies, budget.timeouts()
+                    )
                 if r.verdict is not None and soft is None:
                     soft, soft_probe = r.verdict, probe.name
         finally:
             await cancel_pending(tasks.values())
+        timeouts = budget.timeouts()
         if soft is not None:
-            return UdpOutcome("open", soft, "softmatched", soft_probe, replies)
+            return UdpOutcome("open", soft, "softmatched", soft_probe, replies, timeouts)
         if answered:
-            return UdpOutcome("open", None, "unknown", None, replies)
+            return UdpOutcome("open", None, "unknown", None, replies, timeouts)
         if refused:
-            return UdpOutcome("closed", None, None, None, replies)
-        return UdpOutcome("open|filtered", None, None, None, replies)
+            return UdpOutcome("closed", None, None, None, replies, timeouts)
+        return UdpOutcome("open|filtered", None, None, None, replies, timeouts)

@@ -10,7 +10,9 @@ treats hitting it as "no match"). Two sound ways to bound it, chosen per call:
   itself and is killed if it still overruns.
 
 A pattern that runs out of time counts as not matching — nmap's behaviour at its
-limit — and is reported in ``Outcome.aborted``.
+limit — and is reported in ``Outcome.aborted``; one that took a good share of the time
+and did not match is reported in ``Outcome.slow`` (a reply can be shaped to cost just
+under the limit, on every probe: the Matcher remembers both).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import marshal
+import math
 import os
 import select
 import signal
@@ -32,6 +35,7 @@ from typing import NamedTuple, Optional, Union
 from .model import Rule
 
 DEFAULT_TIMEOUT = 0.05  # seconds one pattern may run on one reply
+SLOW_SHARE = 0.1  # a run that took this share of the timeout without matching is slow
 
 GroupRef = Union[int, str]
 
@@ -48,7 +52,8 @@ class Found(NamedTuple):
 
 class Outcome(NamedTuple):
     found: Optional[Found]
-    aborted: tuple[Rule, ...]
+    aborted: tuple[Rule, ...]  # ran out of time
+    slow: tuple[tuple[Rule, float], ...] = ()  # ran to the end, no match, seconds it took
 
 
 class _Timeout(BaseException):
@@ -65,9 +70,16 @@ class Guard:
     """Finds the first of an ordered list of rules that matches, each bounded in time."""
 
     def __init__(self, timeout: Optional[float] = DEFAULT_TIMEOUT) -> None:
-        """``timeout`` None runs patterns unbounded (benchmarks compare with it)."""
-        if timeout is not None and timeout <= 0:
-            raise ValueError("regex timeout must be positive")
+        """``timeout`` None runs patterns unbounded (benchmarks compare with it). NaN
+        would slip past a ``<= 0`` check and disarm the timer, infinity would never
+        fire it: both are refused with the non-positive."""
+        if timeout is not None and not (
+            isinstance(timeout, (int, float))
+            and not isinstance(timeout, bool)
+            and math.isfinite(timeout)
+            and timeout > 0
+        ):
+            raise ValueError(f"regex timeout must be a positive number of seconds, not {timeout!r}")
         self.timeout = timeout
         self._local = threading.local()
         self._armed = False
@@ -112,9 +124,11 @@ class Guard:
         on_alarm._fastprobe_guard = True  # type: ignore[attr-defined]
         previous = signal.signal(signal.SIGALRM, on_alarm)
         aborted: list[Rule] = []
+        slow: list[tuple[Rule, float]] = []
         # One timer for the whole list, re-armed once half of it is spent: each pattern
         # gets between timeout/2 and timeout, at two system calls per reply, not per rule.
-        half = self.timeout / 2
+        timeout = self.timeout
+        half, slow_s = timeout / 2, timeout * SLOW_SHARE
         armed_at = -1e9
         try:
             for rule in rules:
@@ -122,7 +136,7 @@ class Guard:
                 run = regex.match if rule.translation.anchored else regex.search
                 now = time.monotonic()
                 if now - armed_at > half:
-                    signal.setitimer(signal.ITIMER_REAL, self.timeout)
+                    signal.setitimer(signal.ITIMER_REAL, timeout)
                     armed_at = now
                 self._armed = True
                 try:
@@ -134,8 +148,11 @@ class Guard:
                     armed_at = -1e9
                     continue
                 if m is not None:
-                    return Outcome(Found(rule, _groups(rule, m)), tuple(aborted))
-            return Outcome(None, tuple(aborted))
+                    return Outcome(Found(rule, _groups(rule, m)), tuple(aborted), tuple(slow))
+                took = time.monotonic() - now
+                if took >= slow_s:
+                    slow.append((rule, took))
+            return Outcome(None, tuple(aborted), tuple(slow))
         finally:
             self._armed = False
             signal.setitimer(signal.ITIMER_REAL, 0)
@@ -145,7 +162,7 @@ class Guard:
 # The helper process: stdlib only, so it runs wherever the engine runs (also from an
 # Ansible module's temporary directory). Frames are a 4-byte length and marshal data.
 _CHILD = r"""
-import marshal, re, signal, struct, sys
+import marshal, re, signal, struct, sys, time
 class T(BaseException): pass
 armed = [False]
 def on_alarm(s, f):
@@ -158,13 +175,14 @@ while True:
     head = rd.read(4)
     if len(head) < 4:
         break
-    data, timeout, rules = marshal.loads(rd.read(struct.unpack(">I", head)[0]))
-    found, spans, aborted = -1, None, []
+    data, timeout, slow_s, rules = marshal.loads(rd.read(struct.unpack(">I", head)[0]))
+    found, spans, aborted, slow = -1, None, [], []
     for k, (src, flags, anchored, refs) in enumerate(rules):
         rx = cache.get((src, flags))
         if rx is None:
             rx = cache[(src, flags)] = re.compile(src, flags)
         armed[0] = True
+        began = time.monotonic()
         signal.setitimer(signal.ITIMER_REAL, timeout)
         try:
             m = (rx.match if anchored else rx.search)(data)
@@ -178,7 +196,10 @@ while True:
         if m is not None:
             found, spans = k, [m.span(r) for r in refs]
             break
-    out = marshal.dumps((found, spans, aborted))
+        took = time.monotonic() - began
+        if took >= slow_s:
+            slow.append((k, took))
+    out = marshal.dumps((found, spans, aborted, slow))
     wr.write(struct.pack(">I", len(out)) + out)
     wr.flush()
 """
@@ -230,7 +251,7 @@ class _Sandbox:
             refs = list(names) if names else list(range(1, r.translation.groups + 1))
             tr = r.translation
             specs.append((tr.source, int(tr.flags), tr.anchored, refs))
-        req = marshal.dumps((data, timeout, specs))
+        req = marshal.dumps((data, timeout, timeout * SLOW_SHARE, specs))
         # the child bounds each pattern itself; this is the backstop if it cannot
         deadline = 5.0 + timeout * len(rules) * 2
         try:
@@ -240,16 +261,17 @@ class _Sandbox:
             proc.stdin.flush()
             head = _read_exact(proc.stdout, 4, deadline)
             body = _read_exact(proc.stdout, struct.unpack(">I", head)[0], deadline)
-            found, spans, aborted_idx = marshal.loads(body)
+            found, spans, aborted_idx, slow_idx = marshal.loads(body)
         except (OSError, EOFError, ValueError, TimeoutError):
             _kill(proc)
             self.proc = None
             return Outcome(None, tuple(rules))
         aborted = tuple(rules[k] for k in aborted_idx)
+        slow = tuple((rules[k], took) for k, took in slow_idx)
         if found < 0:
-            return Outcome(None, aborted)
+            return Outcome(None, aborted, slow)
         groups = tuple(None if s < 0 else data[s:e] for s, e in spans)
-        return Outcome(Found(rules[found], groups), aborted)
+        return Outcome(Found(rules[found], groups), aborted, slow)
 
 
 def _read_exact(stream, n: int, deadline: float) -> bytes:  # type: ignore[no-untyped-def]

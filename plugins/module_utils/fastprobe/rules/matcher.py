@@ -7,6 +7,10 @@ then the NULL probe's (TCP only), and stops at the first rule that matches, be i
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
 from typing import NamedTuple, Optional, Union
 
 from .guard import DEFAULT_TIMEOUT, Found, Guard
@@ -16,6 +20,11 @@ from .ruleset import RuleSet
 from .templates import FIELD_NAMES, FIELD_SIZES, printable, render
 
 VERDICT_FIELDS = ("product", "version", "extrainfo", "hostname", "ostype", "devicetype")
+MEMO_SIZE = 512  # replies whose expensive rules a Matcher remembers (least recent dropped)
+PORT_BUDGET = 3  # regex timeouts' worth of expensive runs one port's replies may cost
+SEGMENTS_SIZE = 4096  # (probe, long reply) results a Matcher remembers
+SEGMENT_BYTES = 512  # replies this long or longer have them remembered
+_NONE: frozenset[Rule] = frozenset()
 
 
 class Verdict(NamedTuple):
@@ -50,9 +59,60 @@ class Verdict(NamedTuple):
         }
 
 
+class _Segment(NamedTuple):
+    rules: list[Rule]  # the probe's candidates for the reply, in order
+    found: Optional[Found]
+    timed_out: frozenset[Rule]
+
+
 class MatchResult(NamedTuple):
     verdict: Optional[Verdict]
-    aborted: tuple[str, ...]  # rules (file:line) whose regex ran out of time
+    # rules (file:line) whose regex ran out of time on this reply, or were not run for
+    # time (they had run out of it on these bytes, or the port's budget was spent), in
+    # the order nmap tries them
+    aborted: tuple[str, ...]
+
+
+class RegexBudget:
+    """The regex time one port's replies may spend on expensive runs: runs that ran out
+    of time, and runs that took a good share of it without matching.
+
+    The Matcher's memo skips such a rule on the very same bytes; a reply that grows a
+    chunk at a time is new bytes after every chunk, so a trickling hostile peer would
+    make every chunk of every probe pay again. Once a port has spent ``seconds``,
+    the rules that were expensive on its replies are not run on them any more (and
+    count as aborted). The rules that ran out of time are kept, in order, for the
+    record. One per port, used by one event loop: no lock.
+    """
+
+    __slots__ = ("_slow", "_timed_out", "seconds", "spent")
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.spent = 0.0
+        self._timed_out: dict[Rule, None] = {}  # ordered sets
+        self._slow: dict[Rule, None] = {}
+
+    @property
+    def exhausted(self) -> bool:
+        return self.spent >= self.seconds
+
+    def expensive(self) -> frozenset[Rule]:
+        return frozenset(self._timed_out).union(self._slow)
+
+    def charge(
+        self, seconds: float, timed_out: Iterable[Rule] = (), slow: Iterable[Rule] = ()
+    ) -> None:
+        self.spent += seconds
+        for rule in timed_out:
+            self._timed_out.setdefault(rule)
+        for rule in slow:
+            self._slow.setdefault(rule)
+
+    def timeouts(self) -> tuple[str, ...]:
+        """file:line of every rule that ran out of time (or was skipped for time) on this
+        port's replies."""
+        return tuple(r.location for r in self._timed_out)
 
 
 def verdict_from(found: Found, probe: Probe) -> Verdict:
@@ -112,11 +172,26 @@ class Matcher:
         *,
         timeout: Optional[float] = DEFAULT_TIMEOUT,
         use_index: bool = True,
+        memo_size: int = MEMO_SIZE,
     ) -> None:
         self.rules = rules
         self.guard = Guard(timeout)
         self.use_index = use_index
         self._indexes: dict[tuple[str, str], ProbeIndex] = {}
+        # reply digest -> (rules that ran out of time on it, rules that ran long on it
+        # and did not match): the probes of one port get the same banner, and every
+        # chain that falls back to the NULL probe's rules would run the same runaway
+        # pattern on it again (Nornir's threads share this)
+        self._memo: OrderedDict[bytes, tuple[frozenset[Rule], frozenset[Rule]]] = OrderedDict()
+        self._memo_size = memo_size
+        self._memo_lock = threading.Lock()
+        # (probe, long reply's digest) -> that probe's candidates and first match on it
+        self._segments: OrderedDict[tuple[tuple[str, str], bytes], _Segment] = OrderedDict()
+
+    def budget(self) -> RegexBudget:
+        """A fresh regex budget, for one port's replies."""
+        timeout = self.guard.timeout
+        return RegexBudget(float("inf") if timeout is None else PORT_BUDGET * timeout)
 
     def index(self, probe: Probe) -> ProbeIndex:
         idx = self._indexes.get(probe.key)
@@ -124,29 +199,119 @@ class Matcher:
             idx = self._indexes[probe.key] = ProbeIndex(probe.rules)
         return idx
 
-    def candidates(self, probe: Probe, reply: Union[bytes, Reply]) -> list[tuple[Rule, Probe]]:
-        """Rules worth a regex run for a reply to ``probe``, in nmap's order."""
-        view = reply if isinstance(reply, Reply) else Reply(reply)
-        out: list[tuple[Rule, Probe]] = []
-        for p in self.rules.chain(probe):
-            rules = self.index(p).candidates(view) if self.use_index else p.rules
-            out.extend((r, p) for r in rules)
-        return out
+    def _segment(
+        self,
+        probe: Probe,
+        view: Reply,
+        digest: Optional[bytes],
+        skip: frozenset[Rule],
+        ran_out: list[Rule],
+        slow: list[tuple[Rule, float]],
+    ) -> _Segment:
+        """The first of ``probe``'s rules that matches the reply (its candidates, in
+        order, and what ran out of time). With the reply's ``digest`` it is remembered:
+        the probes of one port get the same banner, and every TCP chain ends in the NULL
+        probe's thousands of rules. Fresh runs add to ``ran_out`` and ``slow``."""
+        key = (probe.key, digest) if digest is not None else None
+        if key is not None:
+            with self._memo_lock:
+                seg = self._segments.get(key)
+                if seg is not None:
+                    self._segments.move_to_end(key)
+                    return seg
+        rules = self.index(probe).candidates(view) if self.use_index else probe.rules
+        run = [r for r in rules if r not in skip] if skip else rules
+        outcome = self.guard.first_match(run, view.data)
+        ran_out.extend(outcome.aborted)
+        slow.extend(outcome.slow)
+        seg = _Segment(rules, outcome.found, frozenset(outcome.aborted))
+        if key is not None:
+            with self._memo_lock:
+                self._segments[key] = seg
+                while len(self._segments) > SEGMENTS_SIZE:
+                    self._segments.popitem(last=False)
+        return seg
 
-    def match(self, probe: Union[str, Probe], reply: bytes, protocol: str = "TCP") -> MatchResult:
-        """The verdict for ``reply`` received in answer to ``probe``."""
+    def match(
+        self,
+        probe: Union[str, Probe],
+        reply: bytes,
+        protocol: str = "TCP",
+        budget: Optional[RegexBudget] = None,
+    ) -> MatchResult:
+        """The verdict for ``reply`` received in answer to ``probe``. A rule that ran out
+        of time on these bytes before is not run again (it would again count as no
+        match), nor one that ran long on them without matching (it cannot match them);
+        once ``budget`` (the port's) is spent, nor one that was expensive on any of the
+        port's replies."""
         if isinstance(probe, str):
             found_probe = self.rules.get(probe, protocol)
             if found_probe is None:
                 raise KeyError(f"no probe named {probe!r}")
             probe = found_probe
-        pairs = self.candidates(probe, reply)
-        owner: dict[int, Probe] = {}
-        for r, p in pairs:
-            owner.setdefault(id(r), p)
-        rules = [pair[0] for pair in pairs]
-        outcome = self.guard.first_match(rules, reply)
-        aborted = tuple(r.location for r in outcome.aborted)
-        if outcome.found is None:
-            return MatchResult(None, aborted)
-        return MatchResult(verdict_from(outcome.found, owner[id(outcome.found.rule)]), aborted)
+        long = len(reply) >= SEGMENT_BYTES
+        key = _digest(reply) if self._memo or long else None  # short, nothing to recall: none
+        known_out, known_slow = self._recall(key) if key is not None else (_NONE, _NONE)
+        exact = known_out | known_slow  # skipping these cannot change the verdict
+        over = _NONE
+        if budget is not None and budget.exhausted:
+            over = budget.expensive() - exact
+        skip = exact | over
+        # a probe's result on these bytes is remembered unless the budget cut it short
+        remembered = key if long and not over else None
+        view = Reply(reply)
+        rules: list[Rule] = []  # every candidate, in nmap's order
+        found: Optional[Found] = None
+        owner: Optional[Probe] = None
+        ran_out: list[Rule] = []
+        slow: list[tuple[Rule, float]] = []
+        timed: set[Rule] = set()
+        for p in self.rules.chain(probe):
+            seg = self._segment(p, view, remembered, skip, ran_out, slow)
+            rules.extend(seg.rules)
+            timed.update(seg.timed_out)
+            if seg.found is not None:
+                found, owner = seg.found, p
+                break
+        if (ran_out or slow) and self._memo_size > 0:
+            done = _digest(reply) if key is None else key
+            self._remember(done, ran_out, [r for r, _took in slow])
+        aborted: tuple[Rule, ...] = ()
+        cut = known_out | over
+        if cut or timed:
+            # in the order nmap tries them, up to the rule that matched
+            cut = cut.union(timed)
+            tried = []
+            for r in rules:
+                if found is not None and r is found.rule:
+                    break
+                if r in cut:
+                    tried.append(r)
+            aborted = tuple(tried)
+        if budget is not None and (aborted or slow):
+            spent = len(ran_out) * (self.guard.timeout or 0.0) + sum(t for _r, t in slow)
+            budget.charge(spent, aborted, [r for r, _took in slow])
+        locations = tuple(r.location for r in aborted)
+        if found is None or owner is None:
+            return MatchResult(None, locations)
+        return MatchResult(verdict_from(found, owner), locations)
+
+    def _recall(self, key: bytes) -> tuple[frozenset[Rule], frozenset[Rule]]:
+        with self._memo_lock:
+            known = self._memo.get(key)
+            if known is None:
+                return _NONE, _NONE
+            self._memo.move_to_end(key)
+            return known
+
+    def _remember(self, key: bytes, timed_out: Iterable[Rule], slow: Iterable[Rule]) -> None:
+        with self._memo_lock:
+            out, long = self._memo.get(key, (_NONE, _NONE))
+            self._memo[key] = (out.union(timed_out), long.union(slow))
+            self._memo.move_to_end(key)
+            while len(self._memo) > self._memo_size:
+                self._memo.popitem(last=False)
+
+
+def _digest(reply: bytes) -> bytes:
+    return hashlib.blake2b(reply, digest_size=16).digest()
