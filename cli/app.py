@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import binascii
-import contextlib
 import json
 import os
 import sys
@@ -12,6 +11,7 @@ import time
 from collections.abc import Sequence
 from typing import Optional
 
+from fastprobe.engine.options import DEFAULTS
 from fastprobe.rules.escapes import EscapeError, unescape
 from fastprobe.rules.guard import DEFAULT_TIMEOUT
 from fastprobe.rules.model import ProbeFileError
@@ -53,7 +53,6 @@ def _add_rule_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--regex-timeout",
         type=float,
-        default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help=f"time one pattern may spend on one reply (default {DEFAULT_TIMEOUT})",
     )
@@ -78,13 +77,60 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--reply-file", metavar="FILE", help="reply read from a file ('-': stdin)")
     _add_rule_options(m)
 
-    sc = sub.add_parser("scan", help="find open TCP ports and name their services")
-    sc.add_argument("targets", nargs="*", metavar="TARGET", help="address, CIDR, range or name")
+    sc = sub.add_parser(
+        "scan",
+        help="find open TCP ports and name their services",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+        "  fastprobe scan 192.0.2.10 -p 22,80,443\n"
+        "  fastprobe scan 192.0.2.0/24 --top-ports 100 -oJ results.jsonl\n"
+        "  fastprobe scan -iL hosts.txt --exclude 192.0.2.1 --dry-run\n"
+        "  fastprobe scan -iL hosts.txt -oJ results.jsonl --resume results.jsonl",
+    )
+    sc.add_argument(
+        "targets",
+        nargs="*",
+        metavar="TARGET",
+        help="address, CIDR (192.0.2.0/24), octet range (192.0.2.1-20) or host name",
+    )
     sc.add_argument("-p", "--ports", metavar="PORTS", help="nmap syntax: 22,80,1000-2000,T:443")
-    sc.add_argument("--top-ports", type=int, metavar="N", help="the N most common ports")
-    sc.add_argument("-iL", dest="input_files", action="append", default=[], metavar="FILE")
-    sc.add_argument("--exclude", action="append", default=[], metavar="TARGETS")
-    sc.add_argument("--exclude-file", action="append", default=[], metavar="FILE")
+    sc.add_argument(
+        "--top-ports",
+        type=int,
+        metavar="N",
+        help=f"the N most common TCP ports (default {DEFAULTS['top_ports']})",
+    )
+    sc.add_argument(
+        "-iL",
+        dest="input_files",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="read targets from FILE (white space separated, # comments; repeatable)",
+    )
+    sc.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="TARGETS",
+        help="never scan these (comma separated addresses, CIDRs, ranges or names; names "
+        "are looked up and their addresses excluded)",
+    )
+    sc.add_argument(
+        "--exclude-file", action="append", default=[], metavar="FILE", help="exclusions from FILE"
+    )
+    sc.add_argument(
+        "--max-addresses",
+        type=int,
+        metavar="N",
+        help="refuse targets that stand for more than N addresses "
+        f"(default {DEFAULTS['max_addresses']})",
+    )
+    sc.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check everything and list what would be probed, without sending anything",
+    )
     sc.add_argument(
         "--engine",
         choices=("native", "nmap"),
@@ -99,17 +145,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     # None: not given (native-only options are refused with --engine nmap)
     sc.add_argument("--profile", choices=("fast", "thorough"), help="default: fast")
-    sc.add_argument("--version-intensity", type=int, default=7, metavar="0-9")
+    sc.add_argument("--version-intensity", type=int, default=DEFAULTS["intensity"], metavar="0-9")
     sc.add_argument("--version-light", action="store_const", const=2, dest="version_intensity")
     sc.add_argument("--version-all", action="store_const", const=9, dest="version_intensity")
-    sc.add_argument("--max-conns", type=int, metavar="N", help="default: 512")
-    sc.add_argument("--max-host-conns", type=int, metavar="N", help="default: 32")
+    sc.add_argument("--connect-timeout", type=float, metavar="SECONDS", help="default: profile's")
+    sc.add_argument("--wait-min", type=float, metavar="SECONDS", help="shortest reply wait")
+    sc.add_argument("--wait-max", type=float, metavar="SECONDS", help="longest reply wait")
+    sc.add_argument("--max-conns", type=int, metavar="N", help=f"default: {DEFAULTS['max_conns']}")
+    sc.add_argument(
+        "--max-host-conns", type=int, metavar="N", help=f"default: {DEFAULTS['max_host_conns']}"
+    )
     sc.add_argument("--all-states", action="store_true", help="also report closed and filtered")
     sc.add_argument(
-        "-oJ", dest="json_out", metavar="FILE", help="JSON lines as results come ('-': stdout)"
+        "-oJ",
+        dest="json_out",
+        metavar="FILE",
+        help="JSON lines as results come ('-': stdout); an existing file is replaced, "
+        "unless --append-output or --resume",
     )
     sc.add_argument("-oX", dest="xml_out", metavar="FILE", help="nmap's XML, written at the end")
-    sc.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    sc.add_argument(
+        "--append-output",
+        "--append",
+        action="store_true",
+        help="add to the -oJ file instead of replacing it",
+    )
+    sc.add_argument("-q", "--quiet", action="store_true", help="no progress display or summary")
     sc.add_argument(
         "--fingerprint", action="store_true", help="print nmap-style fingerprints of unknown ports"
     )
@@ -117,11 +178,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--from",
         dest="from_file",
         metavar="FILE",
-        help="open ports found by masscan (-oJ/-oL/-oX), nmap (-oX/-oG) or naabu (JSON)",
+        help="open ports found by masscan (-oJ/-oL/-oX), nmap (-oX/-oG) or naabu (JSON); "
+        "with targets, only their addresses",
     )
     sc.add_argument("--rate", type=float, metavar="N", help="at most N new connections a second")
     sc.add_argument(
-        "--resume", metavar="FILE", help="skip what this JSON-lines file of an earlier run holds"
+        "--resume",
+        metavar="FILE",
+        help="skip what this JSON-lines file of an earlier run holds (and add to -oJ)",
     )
     _add_rule_options(sc)
 
@@ -244,7 +308,7 @@ def cmd_match(args: argparse.Namespace) -> int:
     probe = ruleset.get(args.probe, args.protocol)
     if probe is None:
         raise CliError(f"--probe: no probe named {args.probe!r} in the loaded rules")
-    result = Matcher(ruleset, timeout=args.regex_timeout).match(probe, reply)
+    result = Matcher(ruleset, timeout=_regex_timeout(args)).match(probe, reply)
     for loc in result.aborted:
         print(
             f"fastprobe: warning: {loc}: pattern ran out of time, counted as no match",
@@ -291,7 +355,7 @@ def cmd_test(args: argparse.Namespace) -> int:
             raise CliError(f"{f}: no such file")
     ruleset = _load(args, files)
     results = run_examples(
-        Matcher(ruleset, timeout=args.regex_timeout), {display_path(f) for f in files}
+        Matcher(ruleset, timeout=_regex_timeout(args)), {display_path(f) for f in files}
     )
     failed = 0
     for r in results:
@@ -349,19 +413,16 @@ def cmd_assemble(args: argparse.Namespace) -> int:
 
 def _write_output(path: Optional[str], data: bytes) -> None:
     """``data`` to stdout, or to ``path`` whole or not at all (a file that was there stays
-    until the new one is complete)."""
+    until the new one is complete, with its mode, owner and symlinks)."""
+    from fastprobe.files import write_atomic
+
     if not path or path == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    tmp = f"{path}.tmp{os.getpid()}"
     try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
+        write_atomic(path, data)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         raise CliError(f"--output {path}: {exc.strerror or exc}") from None
 
 
@@ -388,7 +449,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     names = service_names(services) if os.path.isfile(services) else {}
     result = suggest(
         ports,
-        Matcher(ruleset, timeout=args.regex_timeout),
+        Matcher(ruleset, timeout=_regex_timeout(args)),
         port_names=names,
         min_cluster=args.min_cluster,
         samples=args.samples,
@@ -415,216 +476,186 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_scan(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from fastprobe.engine.nmaprun import NmapError
-    from fastprobe.engine.options import OptionError
-    from fastprobe.engine.ports import Ports, PortSpecError, parse_ports, top_ports
-    from fastprobe.engine.scan import Scanner
-    from fastprobe.engine.targets import Exclusions, TargetError, read_list
-
-    nmap = args.engine == "nmap"
-    try:
-        if args.ports and args.top_ports:
-            raise CliError("give -p or --top-ports, not both")
-        if args.nmap_path and not nmap:
-            raise CliError("--nmap-path: only with --engine nmap")
-        excluded = [x for spec in args.exclude for x in spec.split(",")] + [
-            x for f in args.exclude_file for x in read_list(f)
-        ]
-        exclude = Exclusions(excluded)  # checked here for nmap too
-        endpoints = None
-        if nmap:
-            # nmap's own --top-ports: a built nmap reads the nmap-services it came with
-            ports = parse_ports(args.ports) if args.ports else (args.top_ports or 1000)
-            scanner = _nmap_scanner(args)
-        else:
-            if args.ports:
-                ports = parse_ports(args.ports)
-            else:
-                ports = Ports(top_ports(args.top_ports or 1000), ())
-            scanner = Scanner(
-                _load(args),
-                profile=args.profile or "fast",
-                intensity=args.version_intensity,
-                max_conns=512 if args.max_conns is None else args.max_conns,
-                max_host_conns=32 if args.max_host_conns is None else args.max_host_conns,
-                regex_timeout=args.regex_timeout,
-                report_closed=args.all_states,
-                rate=args.rate,
-            )
-        if args.from_file:
-            from fastprobe.engine.imports import ImportFileError, read_endpoints
-
-            try:
-                endpoints = read_endpoints(args.from_file)
-            except ImportFileError as exc:
-                raise CliError(str(exc)) from None
-        elif not args.targets and not args.input_files:
-            raise CliError("no targets: give addresses, networks, ranges or names, or -iL FILE")
-        done = _done(args.resume) if args.resume else set()
-    except PortSpecError as exc:
-        raise CliError(f"-p: {exc}") from None
-    except TargetError as exc:
-        raise CliError(str(exc)) from None
-    except ValueError as exc:
-        raise CliError(_cli_option(str(exc))) from None
-    sink = None
-    if args.json_out and args.json_out != "-":
-        try:
-            sink = open(args.json_out, "a+", encoding="utf-8")  # noqa: SIM115
-            if sink.tell():
-                sink.seek(sink.tell() - 1)
-                if sink.read(1) != "\n":  # an interrupted run may have cut its last line
-                    sink.write("\n")
-        except OSError as exc:
-            raise CliError(f"-oJ {args.json_out}: {exc.strerror or exc}") from None
-    rows: list = []
-    started = time.time()
-
-    from fastprobe.cli.progress import ScanProgress, count_targets
-
-    if nmap:  # nmap reports host by host: no port count to show
-        progress = ScanProgress(None, enabled=False)
-        scan = scanner.scan(
-            args.targets, ports, input_files=args.input_files, exclude=excluded,
-            xml_path=args.xml_out,
-        )  # fmt: skip
-    else:
-        if endpoints is not None:
-            total = len(endpoints) - len(done)
-        else:
-            total = count_targets(args.targets, args.input_files) * len(ports) - len(done)
-        progress = ScanProgress(max(total, 0), enabled=not args.quiet and args.json_out != "-")
-        scan = scanner.scan(
-            args.targets,
-            ports,
-            input_files=args.input_files,
-            exclude=exclude,
-            skip=done,
-            on_port_done=progress.port_done,
-            endpoints=endpoints,
-        )
-
-    async def run() -> None:
-        async for record in scan:
-            progress.record(record)
-            rows.append(record)
-            line = json.dumps(record.as_dict(), sort_keys=False)
-            if args.json_out == "-":
-                print(line, flush=True)
-            elif sink is not None:
-                sink.write(line + "\n")
-                sink.flush()
-
-    interrupted = False
-    failure = None
-    try:
-        with progress:
-            asyncio.run(run())
-    except TargetError as exc:
-        raise CliError(str(exc)) from None
-    except OptionError as exc:  # nmap's targets and ports, checked as it starts
-        raise CliError(_cli_option(str(exc))) from None
-    except NmapError as exc:
-        failure = str(exc)  # what nmap finished is kept: written below
-    except KeyboardInterrupt:
-        interrupted = True  # what finished is kept: written below and already in -oJ
-    finally:
-        if sink is not None:
-            sink.close()
-    if args.xml_out and not nmap:  # nmap wrote its own
-        from fastprobe.engine.xmlout import to_xml, write_xml
-
-        tree = to_xml(rows, args=" ".join(["fastprobe", *sys.argv[1:]]), start=started)
-        try:
-            with open(args.xml_out, "wb") as fh:
-                write_xml(tree, fh)
-        except OSError as exc:
-            raise CliError(f"-oX {args.xml_out}: {exc.strerror or exc}") from None
-    if args.json_out != "-":
-        _print_table(rows)
-        if args.fingerprint:
-            _print_fingerprints(rows, args.version_intensity)
-    if interrupted:
-        print(f"fastprobe: interrupted; {len(rows)} finished record(s) kept", file=sys.stderr)
-        return 130
-    if failure:
-        print(f"fastprobe: error: {failure}; {len(rows)} record(s) kept", file=sys.stderr)
-        return 1
-    return 0
-
-
 # the engine's option names, as the command line spells them
-_CLI_OPTIONS = {
-    "nmap_path": "--nmap-path",
+FLAGS = {
+    "targets": "TARGET",
+    "input_files": "-iL",
     "ports": "-p",
     "top_ports": "--top-ports",
+    "exclude": "--exclude",
+    "exclude_files": "--exclude-file",
+    "engine": "--engine",
     "intensity": "--version-intensity",
+    "profile": "--profile",
+    "connect_timeout": "--connect-timeout",
+    "wait_min": "--wait-min",
+    "wait_max": "--wait-max",
+    "max_conns": "--max-conns",
+    "max_host_conns": "--max-host-conns",
     "rate": "--rate",
+    "regex_timeout": "--regex-timeout",
+    "rules": "--rules",
+    "nmap_probes": "FASTPROBE_NMAP_PROBES",
+    "exclude_mode": "--exclude-mode",
+    "nmap_path": "--nmap-path",
+    "from_file": "--from",
+    "resume": "--resume",
     "xml_path": "-oX",
+    "max_addresses": "--max-addresses",
 }
 
 
-def _cli_option(message: str) -> str:
-    name, sep, rest = message.partition(": ")
-    return f"{_CLI_OPTIONS[name]}: {rest}" if sep and name in _CLI_OPTIONS else message
+def _flagged(option: Optional[str], reason: str) -> str:
+    return f"{FLAGS.get(option, option)}: {reason}" if option else reason
 
 
-def _nmap_scanner(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """nmap with the rules the native engine would use, or CliError for what only the
-    native engine has."""
-    from fastprobe.engine.nmaprun import nmap_scanner
-    from fastprobe.rules.assemble import read_source
+def _regex_timeout(args: argparse.Namespace) -> float:
+    from fastprobe.engine.options import MAX_REGEX_SECONDS, OptionError, positive
 
-    native_only = {"--profile": args.profile, "--max-conns": args.max_conns,
-                   "--max-host-conns": args.max_host_conns, "--resume": args.resume,
-                   "--from": args.from_file}  # fmt: skip
-    if args.regex_timeout != DEFAULT_TIMEOUT:
-        native_only["--regex-timeout"] = args.regex_timeout
-    for option, value in native_only.items():
-        if value is not None:
-            raise CliError(f"{option}: only the native engine has it, not --engine nmap")
-    overlays = []
-    for path in _rule_paths(args):
-        try:
-            overlays.append(read_source(path))
-        except OSError as exc:
-            raise CliError(f"--rules {path}: {exc.strerror or exc}") from None
-    return nmap_scanner(
-        args.nmap_path,
-        overlays=overlays,
-        base=not args.no_default_rules,
-        exclude_mode=args.exclude_mode,
+    if args.regex_timeout is None:
+        return DEFAULT_TIMEOUT
+    try:
+        return positive("regex_timeout", args.regex_timeout, MAX_REGEX_SECONDS)
+    except OptionError as exc:
+        raise CliError(_flagged(exc.option, exc.reason)) from None
+
+
+def scan_request(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The command line as the engine's request: nothing checked here but what only the
+    command line has."""
+    from fastprobe.engine.options import ScanRequest
+
+    return ScanRequest(
+        targets=args.targets,
+        input_files=args.input_files,
+        ports=args.ports,
+        top_ports=args.top_ports,
+        exclude=args.exclude,
+        exclude_files=args.exclude_file,
+        engine=args.engine,
         intensity=args.version_intensity,
+        profile=args.profile,
+        connect_timeout=args.connect_timeout,
+        wait_min=args.wait_min,
+        wait_max=args.wait_max,
+        max_conns=args.max_conns,
+        max_host_conns=args.max_host_conns,
         rate=args.rate,
+        regex_timeout=args.regex_timeout,
         report_closed=args.all_states,
+        rules=args.rules,
+        project_rules=not args.no_default_rules,
+        base_rules=not args.no_default_rules,
+        exclude_mode=args.exclude_mode,
+        nmap_path=args.nmap_path,
+        from_file=args.from_file,
+        resume=args.resume,
+        xml_path=args.xml_out,
+        max_addresses=args.max_addresses,
     )
 
 
-def _done(path: str) -> set[tuple[str, int, str]]:
-    """(address, port, protocol) of the finished records in an earlier -oJ file."""
-    done: set[tuple[str, int, str]] = set()
+def cmd_scan(args: argparse.Namespace) -> int:
+    from fastprobe.cli.output import JsonLines
+    from fastprobe.cli.progress import ScanProgress
+    from fastprobe.engine.api import open_scan
+    from fastprobe.engine.options import OptionError
+
     try:
-        with open(path, encoding="utf-8") as fh:
-            for number, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    rec = json.loads(line)
-                    if rec.get("state") not in ("error", "unresolved"):
-                        done.add((rec["address"], int(rec["port"]), rec["protocol"]))
-                except (ValueError, KeyError, TypeError):
-                    if line.endswith("\n"):  # a cut last line is what a crash leaves
-                        raise CliError(
-                            f"--resume {path}:{number}: not a fastprobe record"
-                        ) from None
-    except FileNotFoundError:
-        return done  # nothing to resume from yet: a first run
-    except OSError as exc:
-        raise CliError(f"--resume {path}: {exc.strerror or exc}") from None
-    return done
+        scan = open_scan(scan_request(args))
+    except OptionError as exc:
+        raise CliError(_flagged(exc.option, exc.reason)) from None
+    if args.dry_run:
+        _print_preview(scan.preview())
+        return 0
+    to_stdout = args.json_out == "-"
+    sink = None
+    if args.json_out and not to_stdout:
+        try:
+            sink = JsonLines(args.json_out, append=args.append_output or bool(args.resume))
+        except OSError as exc:
+            raise CliError(f"-oJ {args.json_out}: {exc.strerror or exc}") from None
+    quiet = args.quiet or to_stdout
+    if not quiet:
+        print(f"fastprobe: scanning {scan.describe()}", file=sys.stderr)
+    # nmap reports host by host: no port count to show
+    progress = ScanProgress(
+        None if scan.engine == "nmap" else scan.total,
+        enabled=not quiet and scan.engine != "nmap",
+    )
+
+    def on_record(record) -> None:  # type: ignore[no-untyped-def]
+        progress.record(record)
+        if to_stdout:
+            print(json.dumps(record.as_dict()), flush=True)
+        elif sink is not None:
+            sink.write(record)
+
+    started = time.monotonic()
+    try:
+        with progress:
+            outcome = scan.run(
+                on_record, progress.port_done, command=" ".join(["fastprobe", *sys.argv[1:]])
+            )
+    finally:
+        if sink is not None:
+            sink.close()
+    rows = list(outcome.records)
+    if not to_stdout:
+        _print_table(rows)
+        if args.fingerprint:
+            _print_fingerprints(rows, args.version_intensity)
+    for warning in outcome.warnings:
+        print(f"fastprobe: warning: {warning}", file=sys.stderr)
+    if not quiet:
+        for note in outcome.excluded:
+            print(f"fastprobe: not scanned: {note}", file=sys.stderr)
+    if not quiet:
+        print(f"fastprobe: {_summary(rows, time.monotonic() - started)}", file=sys.stderr)
+    status = 0
+    if sink is not None and sink.error:
+        print(
+            f"fastprobe: error: -oJ {args.json_out}: {sink.error}; {sink.unwritten} record(s) "
+            "not written there (shown above)",
+            file=sys.stderr,
+        )
+        status = 1
+    if outcome.interrupted:
+        print(f"fastprobe: interrupted; {len(rows)} finished record(s) kept", file=sys.stderr)
+        return 130
+    if outcome.reason is not None:
+        print(
+            f"fastprobe: error: {_flagged(outcome.option, outcome.reason)}; "
+            f"{len(rows)} record(s) kept",
+            file=sys.stderr,
+        )
+        return 1
+    return status
+
+
+def _summary(rows: list, seconds: float) -> str:
+    scanned = [r for r in rows if r.state not in ("unresolved", "error")]
+    opened = [r for r in scanned if r.state == "open"]
+    named = [r for r in opened if r.service and r.method != "unknown"]
+    errors = sum(1 for r in rows if r.state == "error")
+    hosts = len({r.address for r in opened})
+    text = (
+        f"{len(opened)} open port(s) on {hosts} address(es): {len(named)} identified, "
+        f"{len(opened) - len(named)} unknown"
+    )
+    if errors:
+        text += f", {errors} error(s)"
+    return f"{text}; {seconds:.1f} s"
+
+
+def _print_preview(preview: dict) -> None:
+    print(f"dry run: would scan {preview['summary']}")
+    print(f"ports: {preview['port_list']}")
+    if preview["first"]:
+        more = " ..." if preview["to_probe"] > len(preview["first"]) * preview["ports"] else ""
+        print(f"first addresses: {' '.join(preview['first'])}{more}")
+    for item in preview["not_scanned"]:
+        print(f"not scanned: {item}")
 
 
 def _print_fingerprints(rows: list, intensity: int) -> None:
@@ -648,8 +679,7 @@ def _print_fingerprints(rows: list, intensity: int) -> None:
 def _print_table(rows: list) -> None:
     rows.sort(key=lambda r: (r.address, r.protocol, r.port))
     for r in rows:
-        if r.state == "unresolved":
-            print(f"{r.target}: {r.error}")
+        if r.state == "unresolved":  # a warning on stderr
             continue
         name = (f"{r.tunnel}/" if r.tunnel else "") + (r.service or "unknown")
         if r.method == "softmatched":

@@ -5,15 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable
 from typing import Any, Optional
-
-from fastprobe.engine.targets import count, read_list
-
-
-def count_targets(specs: Iterable[str], input_files: Iterable[str] = ()) -> int:
-    """How many targets the specifications (and ``-iL`` files) stand for, unwalked."""
-    return sum(count(s) for s in [*specs, *(w for f in input_files for w in read_list(f))])
 
 
 class ScanProgress:

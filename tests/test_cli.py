@@ -12,19 +12,13 @@ import time
 
 import pytest
 
+from tests.support.cli import run_cli
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def run(*args: str, cwd: str = ROOT) -> subprocess.CompletedProcess:
-    """The console script as installed by `make setup` (same interpreter as the tests)."""
-    return subprocess.run(
-        [sys.executable, "-m", "fastprobe.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-        check=False,
-    )
+    return run_cli(*args, cwd=cwd)
 
 
 def test_match_prints_nmaps_verdict_as_json() -> None:
@@ -238,7 +232,7 @@ def test_scan_with_engine_nmap_gives_the_native_records(tmp_path) -> None:  # ty
         (["--engine", "nmap", "--max-conns", "8"], "--max-conns: only the native engine"),
         (["--engine", "nmap", "--resume", "x.jsonl"], "--resume: only the native engine"),
         (["--engine", "nmap", "--nmap-path", "/nonexistent/nmap"], "--nmap-path: /nonexistent"),
-        (["--nmap-path", "/usr/bin/nmap"], "--nmap-path: only with --engine nmap"),
+        (["--nmap-path", "/usr/bin/nmap"], "--nmap-path: only with engine nmap"),
         (["--engine", "nmap", "-p", "70000"], "-p: bad port range"),
     ],
 )

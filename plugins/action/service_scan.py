@@ -7,7 +7,7 @@ result files, expectations and diffs. The scan itself runs in the module."""
 from __future__ import annotations
 
 import ipaddress
-from typing import Optional
+from typing import Callable, Optional
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
@@ -45,11 +45,12 @@ class ActionModule(ActionBase):
 
         result.update(changed=False, records=[], hosts={}, changed_hosts=[], mismatches={})
         if not wanted:
-            result["summary"] = {"targets": 0, "open": 0, "identified": 0, "unknown": 0}
+            result["summary"] = {"targets": 0, "addresses": 0, "open": 0, "identified": 0,
+                                 "unknown": 0}  # fmt: skip
             result["msg"] = "no targets in this scan host's share"
             return result
 
-        module_args = {k: v for k, v in args.items() if k not in CONTROLLER_ONLY}
+        module_args = {k: v for k, v in args.items() if k not in CONTROLLER_ONLY and v is not None}
         module_args["targets"] = sorted({t.spec for t in wanted})
         module_args["rules_content"] = read_rules(args["rules"], args["project_rules"])
         scanned = self._execute_module(
@@ -57,36 +58,58 @@ class ActionModule(ActionBase):
             module_args=module_args,
             task_vars=task_vars,
         )
+        if scanned.get("warnings"):
+            result["warnings"] = scanned["warnings"]
+        if args["dry_run"]:
+            result.update(plan=scanned.get("plan"), msg=scanned.get("msg", ""))
+            if scanned.get("failed"):
+                result.update(failed=True, msg=scanned.get("msg"), option=scanned.get("option"))
+            return result
         records = scanned.get("records") or []
         result.update(records=records, summary=scanned.get("summary", {}))
+        for key in ("excluded", "covered"):
+            if scanned.get(key):
+                result[key] = scanned[key]
         # whatever happened, what was found is kept and reported per host
         by_host = inventory.assign(records, wanted)
         result["hosts"] = {h: facts.stable(rs) for h, rs in sorted(by_host.items())}
-        self._compare(result, by_host, args, expected)
         if scanned.get("failed"):
-            result["failed"] = True
-            result["msg"] = scanned.get("msg", "the scan failed")
+            # a failed scan says nothing of what it did not reach: no file is touched
+            result.update(failed=True, msg=scanned.get("msg", "the scan failed"))
+            if scanned.get("option"):
+                result["option"] = scanned["option"]
+            return result
+        self._compare(result, by_host, args, expected, _coverage(scanned.get("covered")))
         return result
 
-    def _compare(self, result: dict, by_host: dict, args: dict, expected: dict) -> None:
+    def _compare(
+        self, result: dict, by_host: dict, args: dict, expected: dict, covered: Callable
+    ) -> None:
         """changed, diffs, result files and expectations, host by host."""
         results_dir = args["results_dir"]
         diffs = []
+        now = facts.utc_now()
         for host, records in sorted(by_host.items()):
-            before = self._before(host, results_dir)
-            if before is None or facts.service_set(before) != facts.service_set(records):
+            if records and all(r.get("state") == "unresolved" for r in records):
+                continue  # not scanned (its name has no address): its file stays as it was
+            doc = self._before(host, results_dir)
+            before = None if doc is None else doc["services"]
+            after = records
+            if doc is not None:
+                after = facts.carry(before, records, covered, doc.get("updated"))
+            if before is None or facts.service_set(before) != facts.service_set(after):
                 result["changed_hosts"].append(host)
                 diffs.append(
                     {
                         "before_header": f"{host} (before)",
                         "after_header": f"{host} (now)",
                         "before": facts.diff_text(before),
-                        "after": facts.diff_text(records),
+                        "after": facts.diff_text(after),
                     }
                 )
             if results_dir and not self._task.check_mode:
                 try:
-                    facts.write_host(results_dir, host, records)
+                    facts.write_host(results_dir, host, after, now)
                 except (OSError, ValueError) as exc:
                     raise AnsibleActionFail(f"results_dir: {exc}") from exc
             if host in expected:
@@ -102,13 +125,22 @@ class ActionModule(ActionBase):
                 f"{h}: {facts.describe(v)}" for h, v in sorted(result["mismatches"].items())
             )
 
-    def _before(self, host: str, results_dir: Optional[str]) -> Optional[list]:
+    def _before(self, host: str, results_dir: Optional[str]) -> Optional[dict]:
         if not results_dir:
             return None
         try:
-            return facts.read_host(results_dir, host)
+            return facts.read_host_document(results_dir, host)
         except ValueError as exc:
             raise AnsibleActionFail(f"results_dir: {exc}") from exc
+
+
+def _coverage(covered: Optional[dict]) -> Callable[[str, int], bool]:
+    """Whether the scan covered a (protocol, port), from the module's ``covered``
+    ranges; without them, every port counts as covered (nothing is carried over)."""
+    if not isinstance(covered, dict):
+        return lambda _proto, _port: True
+    ranges = {proto: [tuple(r) for r in spans] for proto, spans in covered.items()}
+    return lambda proto, port: any(lo <= port <= hi for lo, hi in ranges.get(proto, ()))
 
 
 class Target:

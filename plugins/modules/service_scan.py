@@ -39,15 +39,35 @@ options:
     type: str
   top_ports:
     description:
-      - Scan this many of the most common TCP ports, from nmap's C(nmap-services).
-      - Ignored when O(ports) is given.
+      - Scan this many of the most common TCP ports, from nmap's C(nmap-services)
+        (1000 when neither this nor O(ports) is given).
+      - Give O(ports) or O(top_ports), not both.
     type: int
-    default: 1000
   exclude:
-    description: Addresses, CIDR blocks or ranges never to scan.
+    description:
+      - Addresses, CIDR blocks, ranges or DNS names never to scan (a comma separated
+        item is several).
+      - Names are looked up on the scan host before the scan, and every target is
+        checked against the excluded addresses after its own name is looked up, so a
+        host given by another name or address is still left alone. An exclusion that
+        cannot be looked up fails the task before anything is sent.
     type: list
     elements: str
     default: []
+  max_addresses:
+    description:
+      - Refuse targets that stand for more addresses than this (before exclusions), so
+        that a mistyped prefix (C(10.0.0.0/8) for C(10.0.0.0/28)) fails at once
+        instead of starting a scan of millions. Raise it for a scan that large.
+    type: int
+    default: 65536
+  dry_run:
+    description:
+      - Check every option and target, look names up, and return in RV(plan) what
+        would be probed, without sending anything to a target. Check mode, unlike
+        this, scans (a scan only reads).
+    type: bool
+    default: false
   intensity:
     description:
       - nmap's version intensity, 0 (port-listed probes only) to 9 (every probe).
@@ -55,12 +75,12 @@ options:
     default: 7
   profile:
     description:
-      - V(fast) waits briefly for replies, adapted to each target's round-trip time.
+      - V(fast) (when not given) waits briefly for replies, adapted to each target's
+        round-trip time.
       - V(thorough) waits longer and holds one connection open for nmap's own NULL
         wait, catching slow banners (SMTP greet-pause).
     type: str
     choices: [fast, thorough]
-    default: fast
   connect_timeout:
     description: Seconds for a TCP connect and TLS handshake (default from O(profile)).
     type: float
@@ -73,15 +93,19 @@ options:
     description: Longest wait in seconds for a probe's reply (default from O(profile)).
     type: float
   max_conns:
-    description: Connections open at once, across the scan.
+    description: Connections open at once, across the scan (512 when not given).
     type: int
-    default: 512
   max_host_conns:
     description:
-      - Most connections open at once to one address. The cap shrinks by itself when
-        a host turns connections away.
+      - Most connections open at once to one address (32 when not given). The cap
+        shrinks by itself when a host turns connections away.
     type: int
-    default: 32
+  regex_timeout:
+    description:
+      - Seconds one pattern may spend on one reply (0.05 when not given); a pattern
+        that runs out is counted as not matching, as nmap does at its limit, and
+        named in the record's C(timeouts).
+    type: float
   rate:
     description: New connections per second, across the scan (default unlimited).
     type: float
@@ -113,7 +137,8 @@ options:
         returns the same records; its XML gives the verdicts and its version trace the
         deciding rule. Built with the collection's nmap role, nmap gets short waits.
       - With V(nmap), O(profile), O(connect_timeout), O(wait_min), O(wait_max),
-        O(max_conns) and O(max_host_conns) must keep their defaults (nmap times itself);
+        O(max_conns), O(max_host_conns) and O(regex_timeout) must not be given (nmap
+        times itself);
         O(rate) is nmap's C(--max-rate); UDP ports need root on the scan host
         (C(become)).
     type: str
@@ -143,6 +168,12 @@ options:
         (C(<inventory_hostname>.json)), in a stable order and without timings, so the
         files can be kept in Git and reviewed as diffs. Not written in check mode.
       - The file a host had before is what O(expect) and C(changed) compare against.
+      - A file is written only when the host's services changed (its C(updated) says
+        when), whole or not at all, keeping its mode, owner and symlinks; never when
+        the scan failed or in check mode.
+      - Records the file holds for ports this scan did not cover (a rescan of fewer
+        ports) are kept, each with C(last_seen), the C(updated) time of the file that
+        held it.
     type: path
   expect:
     description:
@@ -206,7 +237,13 @@ EXAMPLES = r"""
 
 RETURN = r"""
 records:
-  description: One record per (address, port, protocol) found, in the order they finished.
+  description:
+    - One record per (address, port, protocol) found, in the order they finished.
+    - Besides the fields of the sample, C(target) (the name scanned), C(replies)
+      (unknown services), C(tls) (certificate facts), C(error), and C(timeouts) (the
+      rules, C(file:line), whose pattern ran out of time on the port's replies) when
+      they apply. Result files leave out C(elapsed_ms) and C(timeouts), which change
+      from run to run.
   returned: success
   type: list
   elements: dict
@@ -248,42 +285,80 @@ mismatches:
   type: dict
   sample: {web1: {missing: [443/tcp/nginx], unexpected: [8080/tcp/http]}}
 summary:
-  description: Counts for this scan host.
+  description:
+    - Counts for this scan host; C(addresses) is what the targets stand for before
+      exclusions.
   returned: success
   type: dict
-  sample: {targets: 12, open: 30, identified: 28, unknown: 2, seconds: 3.2}
+  sample: {targets: 12, addresses: 12, open: 30, identified: 28, unknown: 2, seconds: 3.2}
+covered:
+  description:
+    - The ports the scan covered, as C([low, high]) ranges by protocol. Records that a
+      host's results file holds for other ports are kept there (see O(results_dir)).
+  returned: when the scan ran
+  type: dict
+  sample: {tcp: [[22, 22], [80, 80]], udp: []}
+excluded:
+  description: Targets given by name that were not scanned because their address is excluded.
+  returned: when the scan ran
+  type: list
+  elements: str
+  sample: ["db1.example.com: 192.0.2.7 is excluded"]
+option:
+  description: The option at fault when the task failed on one.
+  returned: failure
+  type: str
+  sample: targets
+plan:
+  description:
+    - With O(dry_run), what would be probed; nothing was sent.
+    - C(first) holds the first addresses (names looked up, exclusions applied),
+      C(not_scanned) the targets that would be skipped and why.
+  returned: when O(dry_run) is true
+  type: dict
+  sample:
+    engine: native
+    targets: 1
+    addresses: 256
+    ports: 3
+    port_list: "T:22,80,443"
+    to_probe: 768
+    first: [192.0.2.0, 192.0.2.1]
+    not_scanned: []
+    exclude: [192.0.2.1/32]
+    summary: 256 address(es) x 3 port(s) = 768 to probe (engine native)
 """
 
-import asyncio
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.engine import (
-    nmaprun,
+    api,
     options,
 )
-from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.engine.targets import (
-    TargetError,
+from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.engine.ports import (
+    Ports,
+    top_ports,
 )
 from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.rules.model import (
-    ProbeFileError,
-)
-from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.rules.parser import (
-    parse_text,
+    PortRanges,
 )
 
 ARGUMENT_SPEC = dict(
     targets=dict(type="list", elements="str", required=True),
     ports=dict(type="str"),
-    top_ports=dict(type="int", default=1000),
+    top_ports=dict(type="int"),
     exclude=dict(type="list", elements="str", default=[]),
-    intensity=dict(type="int", default=7),
-    profile=dict(type="str", choices=["fast", "thorough"], default="fast"),
+    max_addresses=dict(type="int", default=options.DEFAULTS["max_addresses"]),
+    dry_run=dict(type="bool", default=False),
+    intensity=dict(type="int", default=options.DEFAULTS["intensity"]),
+    profile=dict(type="str", choices=["fast", "thorough"]),
     connect_timeout=dict(type="float"),
     wait_min=dict(type="float"),
     wait_max=dict(type="float"),
-    max_conns=dict(type="int", default=512),
-    max_host_conns=dict(type="int", default=32),
+    max_conns=dict(type="int"),
+    max_host_conns=dict(type="int"),
+    regex_timeout=dict(type="float"),
     rate=dict(type="float"),
     report_closed=dict(type="bool", default=False),
     exclude_mode=dict(
@@ -291,7 +366,7 @@ ARGUMENT_SPEC = dict(
     ),
     **options.RULES_ARGUMENT_SPEC,
     nmap_probes=dict(type="path"),
-    engine=dict(type="str", choices=["native", "nmap"], default="native"),
+    engine=dict(type="str", choices=list(options.ENGINES), default=options.DEFAULTS["engine"]),
     nmap_path=dict(type="path"),
     scanners=dict(type="list", elements="str"),
     shard=dict(type="bool", default=True),
@@ -299,48 +374,40 @@ ARGUMENT_SPEC = dict(
     expect=dict(type="dict", default={}),
     fail_on_mismatch=dict(type="bool", default=True),
 )
-
-# options only the native engine has: engine nmap refuses them unless left at the default
-NATIVE_ONLY = ("profile", "connect_timeout", "wait_min", "wait_max", "max_conns",
-               "max_host_conns")  # fmt: skip
-
-
-def overlays(params):
-    """The overlay files the action plugin read on the controller, parsed."""
-    parsed = []
-    for name, content in options.rules_content(params["rules_content"]):
-        try:
-            parsed.append(parse_text(content, name))
-        except ProbeFileError as exc:
-            raise options.OptionError(f"rules: {exc}") from None
-    return parsed
+# the options the engine takes as they are (the rest are the action plugin's)
+ENGINE_OPTIONS = ("targets", "ports", "top_ports", "exclude", "max_addresses", "intensity",
+                  "profile", "connect_timeout", "wait_min", "wait_max", "max_conns",
+                  "max_host_conns", "regex_timeout", "rate", "report_closed", "exclude_mode",
+                  "nmap_probes", "engine", "nmap_path")  # fmt: skip
 
 
-def run_scan(scanner, targets, ports, exclude):
-    """Every record the scan gives, and the error that stopped it early, if one did:
-    what finished before is kept either way."""
-    records = []
-
-    async def collect():
-        async for record in scanner.scan(targets, ports, exclude=exclude):
-            records.append(record.as_dict())
-
-    try:
-        asyncio.run(collect())
-    except TargetError as exc:
-        return records, f"targets: {exc}"
-    except (options.OptionError, nmaprun.NmapError) as exc:  # nmap's, as it starts or fails
-        return records, str(exc)
-    except KeyboardInterrupt:
-        return records, "interrupted"
-    return records, None
+def request(params):
+    """The engine's request: the overlays the action plugin read on the controller
+    (the project's among them) stand for every overlay."""
+    return options.ScanRequest(
+        rules_content=options.rules_content(params["rules_content"]),
+        project_rules=False,
+        **{name: params[name] for name in ENGINE_OPTIONS},
+    )
 
 
-def summarise(records, targets, seconds):
+def covered(ports):
+    """The ports a scan covered, as ranges by protocol, for the action plugin to keep
+    what it knew of the others."""
+    if isinstance(ports, int):  # engine nmap's own top list: the scan host's nmap-services
+        ports = Ports(top_ports(ports), ())
+    return {
+        proto: [list(r) for r in PortRanges(tuple((n, n) for n in numbers)).ranges]
+        for proto, numbers in (("tcp", ports.tcp), ("udp", ports.udp))
+    }
+
+
+def summarise(records, scan, seconds):
     open_ = [r for r in records if r["state"] == "open"]
-    named = [r for r in open_ if r.get("service")]
+    named = [r for r in open_ if r.get("service") and r.get("method") != "unknown"]
     return dict(
-        targets=len(targets),
+        targets=scan.plan.items if scan else 0,
+        addresses=scan.addresses if scan else 0,
         open=len(open_),
         identified=len(named),
         unknown=len(open_) - len(named),
@@ -348,54 +415,31 @@ def summarise(records, targets, seconds):
     )
 
 
-def prepare(params):
-    """Ports, exclusions and scanner; OptionError names the option at fault."""
-    if params["engine"] == "nmap":
-        return prepare_nmap(params)
-    ports = options.port_spec(params["ports"], params["top_ports"])
-    exclude = options.exclusions(params["exclude"])
-    options.check_targets(params["targets"])
-    rules = options.rule_set(params["nmap_probes"], overlays(params), params["exclude_mode"])
-    engine = {k: params[k] for k in options.DEFAULTS}
-    return ports, exclude, options.scanner(rules, **engine)
-
-
-def prepare_nmap(params):
-    """The same for engine nmap: nmap's own list for top_ports, the exclusions as given
-    (once checked), the overlays assembled with nmap's file into the one nmap reads."""
-    for name in NATIVE_ONLY:
-        if params[name] != ARGUMENT_SPEC[name].get("default"):
-            raise options.OptionError(f"{name}: only engine native has it, not engine nmap")
-    ports = options.port_spec(params["ports"]) if params["ports"] else params["top_ports"]
-    nmaprun.port_args(ports)  # a UDP port without root fails here, before anything runs
-    options.exclusions(params["exclude"])
-    options.check_targets(params["targets"])
-    sources = options.rules_content(params["rules_content"])
-    scanner = nmaprun.nmap_scanner(
-        params["nmap_path"],
-        params["nmap_probes"],
-        sources,
-        exclude_mode=params["exclude_mode"],
-        intensity=params["intensity"],
-        rate=params["rate"],
-        report_closed=params["report_closed"],
-    )
-    return ports, params["exclude"], scanner
-
-
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     try:
-        ports, exclude, scanner = prepare(params)
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
+        scan = api.open_scan(request(params))
+    except options.OptionError as exc:
+        module.fail_json(msg=str(exc), option=exc.option)
+    if params["dry_run"]:
+        plan = scan.preview()
+        module.exit_json(changed=False, records=[], plan=plan, msg=f"would scan {plan['summary']}")
     start = time.monotonic()
-    records, error = run_scan(scanner, params["targets"], ports, exclude)
-    summary = summarise(records, params["targets"], time.monotonic() - start)
-    if error:
-        module.fail_json(msg=error, records=records, summary=summary)
-    module.exit_json(changed=False, records=records, summary=summary)
+    outcome = scan.run()
+    records = [r.as_dict() for r in outcome.records]
+    for warning in outcome.warnings:
+        module.warn(warning)
+    summary = summarise(records, scan, time.monotonic() - start)
+    if not outcome.ok:  # what finished is returned all the same
+        module.fail_json(
+            msg=outcome.error or "interrupted", option=outcome.option, records=records,
+            summary=summary, covered=covered(scan.ports),
+        )  # fmt: skip
+    module.exit_json(
+        changed=False, records=records, summary=summary, covered=covered(scan.ports),
+        excluded=list(outcome.excluded),
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ def adhoc(tmp: Path, module: str, args: dict, *extra: str) -> tuple[str, dict]:
     ("args", "message"),
     [
         ({"targets": ["127.0.0.1"], "ports": "22,abc"}, "ports: "),
-        ({"targets": ["10.0.0.0/33"], "ports": "22"}, "targets: bad network '10.0.0.0/33'"),
+        ({"targets": ["10.0.0.0/33"], "ports": "22"}, "targets: '10.0.0.0/33': bad network"),
         ({"targets": ["127.0.0.1"], "exclude": ["1.2.3.4/99"]}, "exclude: "),
         ({"targets": ["127.0.0.1"], "intensity": 12}, "intensity: must be between 0 and 9"),
         ({"targets": ["127.0.0.1"], "wait_min": 3, "wait_max": 1}, "wait_min: must not be above"),
@@ -48,7 +48,7 @@ def adhoc(tmp: Path, module: str, args: dict, *extra: str) -> tuple[str, dict]:
         ),
         (
             {"targets": ["127.0.0.1"], "engine": "nmap", "wait_max": 1.0},
-            "wait_max: only engine native has it",
+            "wait_max: only the native engine has it",
         ),
         ({"targets": ["127.0.0.1"], "expect": {"localhost": ["ssh"]}}, "expect: localhost: "),
         ({"targets": ["127.0.0.1"], "expect": {"nowhere": ["22/ssh"]}}, "not an inventory host"),

@@ -11,9 +11,9 @@ from fastprobe.engine.targets import (
     Exclusions,
     Target,
     TargetError,
+    TargetPlan,
     count,
     expand,
-    iter_targets,
 )
 
 
@@ -46,11 +46,15 @@ def test_exclusions_and_input_files(tmp_path) -> None:  # type: ignore[no-untype
     f = tmp_path / "targets.txt"
     f.write_text("127.0.0.1 127.0.0.2  # two\n127.0.0.8/30\nlocalhost\n")
     ex = Exclusions(["127.0.0.2", "127.0.0.9-10", "LOCALHOST"])
-    got = [t.address or t.name for t in iter_targets([], [str(f)], ex)]
-    assert got == ["127.0.0.1", "127.0.0.8", "127.0.0.11"]
+    plan = TargetPlan([], [str(f)], ex)
+    got = [t.address or t.name for t in plan.targets()]
+    # addresses are left out here; names once looked up (engine/resolve.py), so that
+    # the scan can say why
+    assert got == ["127.0.0.1", "127.0.0.8", "127.0.0.11", "localhost"]
+    assert plan.excluded_name("localhost.") and not plan.excluded_name("example")
     assert Target("127.0.0.9") in ex and Target("127.0.0.12") not in ex
     with pytest.raises(TargetError, match="-iL /nonexistent"):
-        list(iter_targets([], ["/nonexistent"]))
+        TargetPlan([], ["/nonexistent"])
 
 
 def test_port_lists() -> None:

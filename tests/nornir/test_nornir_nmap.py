@@ -37,4 +37,4 @@ def test_engine_nmap_gives_the_native_records(tmp_path: Path) -> None:
     view = [[{k: r.get(k) for k in FIELDS} for r in x.result] for x in (native, theirs)]
     assert view[0] == view[1] and len(view[1]) == 2
     assert {r["service"] for r in theirs.result} == {"ssh", "tcpwrapped"}
-    assert refused.failed and refused.result.startswith("wait_max: only engine native has it")
+    assert refused.failed and refused.result.startswith("wait_max: only the native engine has it")

@@ -140,14 +140,15 @@ def test_dry_run_and_bad_options(inventory) -> None:  # type: ignore[no-untyped-
     nr = nornir(d).filter(name="redis")
     dry = nr.run(task=service_scan, ports="6379", dry_run=True)["redis"][0]
     assert not dry.failed and not dry.changed
-    assert dry.result.startswith("would scan 127.0.0.") and dry.result.endswith(": 6379")
+    assert dry.result.startswith("would scan 127.0.0.") and dry.result.endswith(": T:6379")
+    assert (dry.plan["addresses"], dry.plan["ports"], dry.plan["to_probe"]) == (1, 1, 1)
 
     bad = nr.run(task=service_scan, ports="63x79")["redis"][0]
     assert bad.failed and bad.result.startswith("ports: ")
     bad = nr.run(task=service_scan, ports="6379", intensity=11, on_failed=True)["redis"][0]
     assert bad.failed and bad.result.startswith("intensity: ")
     bad = nr.run(task=service_scan, ports="6379", colour="blue", on_failed=True)["redis"][0]
-    assert bad.failed and bad.result == "colour: not an engine option"
+    assert bad.failed and bad.result == "colour: not an option of the task"
     bad = nr.run(task=service_scan, ports="6379", rules=["/no.probes"], on_failed=True)["redis"][0]
     assert bad.failed and bad.result.startswith("rules: ")
 

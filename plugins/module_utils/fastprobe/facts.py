@@ -9,13 +9,16 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from collections.abc import Iterable
-from typing import Any, Optional
+from typing import Any, Callable, Optional
+
+from .files import write_atomic
 
 RESULTS_FORMAT = 1
 # fields that change from run to run without the service changing: kept out of the
 # files (so they diff only on real changes) and out of the comparison
-VOLATILE = ("elapsed_ms",)
+VOLATILE = ("elapsed_ms", "timeouts")  # (whether a pattern runs out of time is timing)
 # what makes two records the same service, for "changed" (not extrainfo: nmap's rules
 # put uptimes and clocks there, memcached's "uptime 7 seconds" for one)
 IDENTITY = ("protocol", "port", "state", "service", "product", "version", "tunnel")
@@ -44,8 +47,13 @@ def _hashable(v: Any) -> Any:
     return tuple(v) if isinstance(v, list) else v
 
 
-def document(host: str, records: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    return {"format": RESULTS_FORMAT, "host": host, "services": stable(records)}
+def document(
+    host: str, records: Iterable[dict[str, Any]], updated: Optional[str] = None
+) -> dict[str, Any]:
+    doc = {"format": RESULTS_FORMAT, "host": host, "services": stable(records)}
+    if updated:
+        doc["updated"] = updated
+    return doc
 
 
 def dumps(doc: dict[str, Any]) -> str:
@@ -61,17 +69,27 @@ def host_file(results_dir: str, host: str) -> str:
 
 def read_host(results_dir: str, host: str) -> Optional[list[dict[str, Any]]]:
     """The services a host had in the results directory, or None if it has no file."""
+    doc = read_host_document(results_dir, host)
+    return None if doc is None else doc["services"]
+
+
+def read_host_document(results_dir: str, host: str) -> Optional[dict[str, Any]]:
+    """A host's results file whole (``services``, ``updated``), or None if it has none."""
     path = host_file(results_dir, host)
     if not os.path.exists(path):
         return None
-    return _services_of(_load(path), path)
+    doc = _load(path)
+    _services_of(doc, path)
+    if not isinstance(doc.get("updated", ""), str):
+        raise ValueError(f"{path}: not a fastprobe results file (updated is not a time)")
+    return doc  # type: ignore[no-any-return]
 
 
 def read_dir(results_dir: str) -> dict[str, list[dict[str, Any]]]:
     """Every host's services in a results directory, by host name."""
     out = {}
     for name in sorted(os.listdir(results_dir)):
-        if not name.endswith(".json"):
+        if not name.endswith(".json") or name.startswith("."):  # not a write in progress
             continue
         path = os.path.join(results_dir, name)
         doc = _load(path)
@@ -93,28 +111,64 @@ def _load(path: str) -> Any:
 def _services_of(doc: Any, path: str) -> list[dict[str, Any]]:
     if not isinstance(doc, dict) or not isinstance(doc.get("services"), list):
         raise ValueError(f"{path}: not a fastprobe results file (no services list)")
-    if doc.get("format", RESULTS_FORMAT) > RESULTS_FORMAT:
-        raise ValueError(f"{path}: written by a newer fastprobe (format {doc['format']})")
-    return doc["services"]
+    version = doc.get("format", RESULTS_FORMAT)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValueError(f"{path}: not a fastprobe results file (format {version!r})")
+    if version > RESULTS_FORMAT:
+        raise ValueError(f"{path}: written by a newer fastprobe (format {version})")
+    for i, record in enumerate(doc["services"]):
+        if not isinstance(record, dict) or not isinstance(record.get("port"), int):
+            raise ValueError(f"{path}: not a fastprobe results file (service {i} has no port)")
+    return doc["services"]  # type: ignore[no-any-return]
 
 
-def write_host(results_dir: str, host: str, records: Iterable[dict[str, Any]]) -> bool:
-    """Write a host's file; True when its content changed. Written whole to a temporary
-    file first, so a reader never sees half a file."""
+def write_host(
+    results_dir: str, host: str, records: Iterable[dict[str, Any]], now: Optional[str] = None
+) -> bool:
+    """Write a host's file when its services differ from what it holds; True when it was
+    written. ``updated`` (``now``, default: the current time) says when: a file whose
+    services did not change is left alone, so it does not churn in Git. Written whole
+    or not at all, keeping the file's mode, owner and symlinks."""
     path = host_file(results_dir, host)
-    text = dumps(document(host, records))
+    services = stable(records)
     try:
         with open(path, encoding="utf-8") as fh:
-            if fh.read() == text:
-                return False
+            old = json.load(fh)
+        if isinstance(old, dict) and old.get("services") == services and old.get("host") == host:
+            return False
     except FileNotFoundError:
         pass
+    except (OSError, ValueError):
+        pass  # unreadable: replaced below
     os.makedirs(results_dir, exist_ok=True)
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    write_atomic(path, dumps(document(host, services, now or utc_now())))
     return True
+
+
+def utc_now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def carry(
+    before: Optional[list[dict[str, Any]]],
+    records: list[dict[str, Any]],
+    covered: Callable[[str, int], bool],
+    before_updated: Optional[str],
+) -> list[dict[str, Any]]:
+    """A rescan that covered fewer ports keeps what was known of the others: ``records``
+    plus the records of ``before`` on ports this scan did not cover (``covered(protocol,
+    port)`` false), each marked ``last_seen`` — when the file that held it was last
+    written (``before_updated``): the scan that saw it ran then or later."""
+    kept = []
+    for record in before or []:
+        proto, port = record.get("protocol"), record.get("port")
+        if record.get("state") == "unresolved" or covered(str(proto), int(port or 0)):
+            continue
+        record = dict(record)
+        if before_updated and not record.get("last_seen"):
+            record["last_seen"] = before_updated
+        kept.append(record)
+    return list(records) + kept
 
 
 def label(record: dict[str, Any]) -> str:

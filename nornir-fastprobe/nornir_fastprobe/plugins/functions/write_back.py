@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterable, Mapping
 from typing import Any, Union
 
@@ -13,8 +12,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
 from fastprobe import facts
+from fastprobe.files import write_atomic
 
-from ..tasks.service_scan import SERVICES
+from ..tasks.service_scan import SERVICES, UPDATED
 
 
 def write_back(
@@ -25,7 +25,9 @@ def write_back(
     """Write ``host.data[key]`` of each host into its entry of ``host_file`` (a
     SimpleInventory / YAMLInventory hosts file) and return the names of the hosts whose
     entry changed. Comments, key order and every other key are kept; the records are
-    written in a stable order, so a rescan with nothing new leaves the file as it was.
+    written in a stable order, so a rescan with nothing new leaves the file as it was;
+    with the services, the time they changed (``fastprobe_updated``). The file is
+    replaced whole, keeping its mode, owner and symlinks.
     Hosts the file does not define are skipped (they come from elsewhere)."""
     if isinstance(hosts, Nornir):
         hosts = hosts.inventory.hosts
@@ -54,14 +56,15 @@ def write_back(
         value = _plain(facts.stable(host.data[key]) if key == SERVICES else host.data[key])
         if _plain(data.get(key)) != value:
             data[key] = value
+            if key == SERVICES and UPDATED in host.data:
+                data[UPDATED] = host.data[UPDATED]
             changed.append(host.name)
     if changed:
         out = io.StringIO()
         yaml.dump(doc, out)
-        tmp = f"{host_file}.tmp{os.getpid()}"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(out.getvalue())
-        os.replace(tmp, host_file)
+        # whole or not at all; a symlinked inventory is updated where it points, and a
+        # file kept private (it may hold passwords) stays so
+        write_atomic(host_file, out.getvalue())
     return sorted(changed)
 
 

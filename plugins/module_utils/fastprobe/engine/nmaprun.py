@@ -21,17 +21,18 @@ import shutil
 import subprocess
 import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Container, Iterable, Sequence
 from typing import NamedTuple, Optional, Union
 
 from ..rules.assemble import Assembled, Source, assemble, read_source
 from ..rules.escapes import escape
 from ..rules.model import PortRanges, ProbeFileError
 from ..rules.ruleset import DEFAULT_EXCLUDE_MODE, find_nmap_probes
-from .options import OptionError, check_exclude_mode, check_intensity_rate
+from .options import DEFAULTS, OptionError, check_exclude_mode, check_intensity_rate, whole
 from .ports import Ports, PortSpecError, parse_ports
 from .records import ServiceRecord
-from .targets import read_list
+from .resolve import resolve
+from .targets import TargetPlan
 
 ROLE_NMAP = "/opt/fastprobe/nmap/bin/nmap"  # where the collection's nmap role installs its build
 EXCLUDED = "Excluded from version scan"  # nmap's product for ports its Exclude names
@@ -61,15 +62,16 @@ def find_nmap(path: Optional[str] = None) -> str:
         found = path if os.sep in path else shutil.which(path)
         if found and os.path.isfile(found) and os.access(found, os.X_OK):
             return found
-        raise OptionError(f"nmap_path: {path}: no executable there")
+        raise OptionError("nmap_path", f"{path}: no executable there")
     if os.path.isfile(ROLE_NMAP) and os.access(ROLE_NMAP, os.X_OK):
         return ROLE_NMAP
     found = shutil.which("nmap")
     if found:
         return found
     raise OptionError(
-        f"nmap_path: nmap was not found, neither at {ROLE_NMAP} (where the collection's "
-        "nmap role installs it) nor on PATH; install it or give its path"
+        "nmap_path",
+        f"nmap was not found, neither at {ROLE_NMAP} (where the collection's nmap role "
+        "installs it) nor on PATH; install it or give its path",
     )
 
 
@@ -85,16 +87,16 @@ def port_args(ports: Union[Ports, int]) -> list[str]:
     """``-sT``/``-sU`` and ``-p`` (or ``--top-ports``, nmap's own list) for ``ports``."""
     if isinstance(ports, int):
         if ports < 1:
-            raise OptionError("top_ports: must be at least 1")
+            raise OptionError("top_ports", "must be at least 1")
         return ["-sT", "--top-ports", str(ports)]
     if not len(ports):
-        raise OptionError("ports: no ports to scan")
+        raise OptionError("ports", "no ports to scan")
     args = ["-sT"] if ports.tcp else []
     if ports.udp:
         if hasattr(os, "geteuid") and os.geteuid() != 0:
             raise OptionError(
-                "ports: UDP ports need nmap -sU, which needs root (run as root, or "
-                "scan TCP ports only)"
+                "ports",
+                "UDP ports need nmap -sU, which needs root (run as root, or scan TCP ports only)",
             )
         args.append("-sU")
     items = [
@@ -112,7 +114,7 @@ def nmap_scanner(
     *,
     base: bool = True,
     exclude_mode: str = DEFAULT_EXCLUDE_MODE,
-    intensity: int = 7,
+    intensity: int = DEFAULTS["intensity"],
     rate: Optional[float] = None,
     report_closed: bool = False,
     totalwaitms: Optional[int] = None,
@@ -125,17 +127,20 @@ def nmap_scanner(
     nmap = find_nmap(nmap_path)
     check_exclude_mode(exclude_mode)
     check_intensity_rate(intensity, rate)
+    for name, value in (("totalwaitms", totalwaitms), ("tcpwrappedms", tcpwrappedms)):
+        if value is not None:
+            whole(name, value, 100, 300000)  # nmap's bounds
     source = None
     if base:
         path = nmap_probes or own_probes(nmap) or find_nmap_probes()
         if path is None:
-            raise OptionError("nmap_probes: nmap's probe file was not found; give its path")
+            raise OptionError("nmap_probes", "nmap's probe file was not found; give its path")
         try:
             source = read_source(path)
         except OSError as exc:
-            raise OptionError(f"nmap_probes: {path}: {exc.strerror or exc}") from None
+            raise OptionError("nmap_probes", f"{path}: {exc.strerror or exc}") from None
     elif not overlays:
-        raise OptionError("rules: no probe file at all: give overlays or nmap's file")
+        raise OptionError("rules", "no probe file at all: give overlays or nmap's file")
     try:
         probes = assemble(
             source, overlays, exclude=exclude_mode, totalwaitms=totalwaitms,
@@ -143,11 +148,9 @@ def nmap_scanner(
         )  # fmt: skip
     except ProbeFileError as exc:
         option = "nmap_probes" if source and exc.file == source.name else "rules"
-        raise OptionError(f"{option}: {exc}") from None
-    except ValueError as exc:
-        text = str(exc)
-        raise OptionError(text if text.startswith(("totalwaitms", "tcpwrappedms"))
-                          else f"rules: {text}") from None  # fmt: skip
+        raise OptionError(option, str(exc)) from None
+    except ValueError as exc:  # an overlay given twice
+        raise OptionError("rules", str(exc)) from None
     return NmapScanner(nmap, probes, intensity=intensity, rate=rate, report_closed=report_closed)
 
 
@@ -159,11 +162,13 @@ class NmapScanner:
         nmap: str,
         probes: Assembled,
         *,
-        intensity: int = 7,
+        intensity: int = DEFAULTS["intensity"],
         rate: Optional[float] = None,
         report_closed: bool = False,
+        xml_path: Optional[str] = None,
     ) -> None:
         self.nmap = nmap
+        self.xml_path = xml_path  # nmap's own XML is kept here
         self.probes = probes
         self.intensity = intensity
         self.rate = rate
@@ -192,42 +197,52 @@ class NmapScanner:
 
     async def scan(
         self,
-        targets: Iterable[str] = (),
+        targets: Union[TargetPlan, Iterable[str]] = (),
         ports: Union[Ports, int] = 1000,
         *,
-        input_files: Iterable[str] = (),
-        exclude: Iterable[str] = (),
-        xml_path: Optional[str] = None,
+        skip: Container[tuple[str, int, str]] = (),
+        on_port_done: Optional[Callable[[], None]] = None,
+        endpoints: Optional[Iterable[tuple[str, int, str]]] = None,
+        on_excluded: Optional[Callable[[str], None]] = None,
     ) -> AsyncIterator[ServiceRecord]:
         """Records host by host as nmap finishes them (``ports``: a port list, or how many
-        of nmap's top TCP ports). nmap's XML is kept at ``xml_path`` when given. NmapError
-        after the last record when nmap failed; cancelled, nmap is stopped (by its PID)
-        and what it found is given before the cancellation goes on."""
+        of nmap's top TCP ports): the native Scanner's ``scan``, but nmap decides what it
+        probes, so ``skip`` and ``endpoints`` are refused. nmap's XML is kept at
+        ``xml_path`` when set. NmapError after the last record when nmap failed;
+        cancelled, nmap is stopped (by its PID) and what it found is given before the
+        cancellation goes on."""
+        if skip or endpoints is not None:
+            raise OptionError("resume" if skip else "from_file", "only the native engine has it")
+        plan = targets if isinstance(targets, TargetPlan) else TargetPlan(targets)
+        if not plan.items:
+            raise OptionError("targets", "nothing to scan")
+        specs = await _allowed_specs(plan, on_excluded)
+        if not specs:
+            return  # every target excluded
         with tempfile.TemporaryDirectory(prefix="fastprobe-nmap-") as tmp:
-            specs = list(targets) + [t for f in input_files for t in read_list(f)]
-            if not specs:
-                raise OptionError("targets: nothing to scan")
             ipv6 = [":" in t for t in specs]
             if any(ipv6) and not all(ipv6):
-                raise OptionError("targets: nmap scans IPv4 or IPv6 targets in one run, not both")
+                raise OptionError("targets", "nmap scans IPv4 or IPv6 targets in one run, not both")
             listed = os.path.join(tmp, "targets")
             with open(listed, "w", encoding="utf-8") as fh:  # never on nmap's command line
                 fh.write("\n".join(specs) + "\n")
             versiondb = os.path.join(tmp, "nmap-service-probes")
             with open(versiondb, "w", encoding="latin-1", newline="") as fh:
                 fh.write(self.probes.text)
-            xml = xml_path or os.path.join(tmp, "nmap.xml")
+            xml = self.xml_path or os.path.join(tmp, "nmap.xml")
             try:
                 open(xml, "wb").close()  # there before nmap starts, read as it grows
             except OSError as exc:
-                raise OptionError(f"xml_path: {xml}: {exc.strerror or exc}") from None
-            args = self.arguments(listed, ports, list(exclude), all(ipv6))
+                raise OptionError("xml_path", f"{xml}: {exc.strerror or exc}") from None
+            args = self.arguments(listed, ports, plan.exclude.specs(), all(ipv6))
             cmd = [self.nmap, *args, "--versiondb", versiondb, "-oX", xml]
             out = NmapOutput(self.probes, self.report_closed)
             with open(xml, "rb") as growing:
                 run = self._run(cmd, out, growing)
                 try:
                     async for record in run:
+                        if on_port_done is not None:
+                            on_port_done()
                         yield record
                 finally:
                     await run.aclose()  # nmap stopped before its files go
@@ -238,7 +253,7 @@ class NmapScanner:
                 *cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
             )
         except OSError as exc:
-            raise OptionError(f"nmap_path: {cmd[0]}: {exc.strerror or exc}") from None
+            raise OptionError("nmap_path", f"{cmd[0]}: {exc.strerror or exc}") from None
         self.pid = proc.pid
         readers = asyncio.gather(_lines(proc.stdout, out.stdout), _lines(proc.stderr, out.stderr))
         hosts: list[ET.Element] = []
@@ -271,6 +286,27 @@ class NmapScanner:
             how = (f"was stopped by signal {-proc.returncode}" if proc.returncode < 0
                    else f"exited with status {proc.returncode}")  # fmt: skip
             raise NmapError(f"nmap {how}: {'; '.join(out.errors) or 'no message'}")
+
+
+async def _allowed_specs(
+    plan: TargetPlan, on_excluded: Optional[Callable[[str], None]]
+) -> list[str]:
+    """The target specifications for nmap's -iL, less the names whose address is
+    excluded: looked up here as nmap would, so the exclusions hold for them even where
+    nmap's own ``--exclude`` would see another address."""
+    specs = []
+    names: dict[str, bool] = {}
+    async for item in resolve(plan):
+        name = item.target.name
+        if name is None:
+            continue
+        names[name] = names.get(name, True) and not item.excluded
+        if item.excluded and on_excluded is not None:
+            on_excluded(str(item.error))
+    for spec, _where in plan.all_specs():
+        if names.get(spec.strip(), True):
+            specs.append(spec.strip())
+    return specs
 
 
 async def _stop(proc: asyncio.subprocess.Process, readers: asyncio.Future) -> None:  # type: ignore[type-arg]

@@ -1,37 +1,38 @@
-"""The engine's options as the adapters take them (the Ansible module, the Nornir task):
-one place that checks them and says which option is wrong."""
+"""A scan's options, as every adapter hands them to the engine (``api.open_scan``): one
+value type, one set of defaults, one check of each option, and errors that carry the
+option's name (``OptionError.option``) for the adapter to spell its own way."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields
 from typing import Any, Optional
 
 from ..rules.assemble import Source
-from ..rules.model import ProbeFile, ProbeFileError
-from ..rules.ruleset import (
-    DEFAULT_EXCLUDE_MODE,
-    EXCLUDE_MODES,
-    RuleSet,
-    find_nmap_probes,
-    load_probe_file,
-)
-from .ports import Ports, PortSpecError, parse_ports, top_ports
-from .scan import Scanner
-from .targets import Exclusions, TargetError, count
+from ..rules.guard import DEFAULT_TIMEOUT
+from ..rules.ruleset import DEFAULT_EXCLUDE_MODE, EXCLUDE_MODES
 from .timing import PROFILES
 
-# the scanner's own options (ports, targets and rules have functions of their own)
+ENGINES = ("native", "nmap")
+MAX_ADDRESSES = 65536  # a scan of more addresses must say so (a typo'd prefix is a /8)
+
+# every default in one place; None in a ScanRequest means "this default"
 DEFAULTS: dict[str, Any] = dict(
+    top_ports=1000,
     intensity=7,
     profile="fast",
-    connect_timeout=None,
-    wait_min=None,
-    wait_max=None,
     max_conns=512,
     max_host_conns=32,
-    rate=None,
-    report_closed=False,
+    regex_timeout=DEFAULT_TIMEOUT,
+    max_addresses=MAX_ADDRESSES,
+    exclude_mode=DEFAULT_EXCLUDE_MODE,
+    engine="native",
 )
+# options only the native engine has (nmap times and paces itself, and reads its own
+# results): engine nmap refuses them when given
+NATIVE_ONLY = ("profile", "connect_timeout", "wait_min", "wait_max", "max_conns",
+               "max_host_conns", "regex_timeout", "from_file", "resume")  # fmt: skip
 # the overlay-rule options of the modules whose action plugin reads the rules
 # (documented in plugins/doc_fragments/rules.py)
 RULES_ARGUMENT_SPEC: dict[str, dict[str, Any]] = dict(
@@ -39,50 +40,161 @@ RULES_ARGUMENT_SPEC: dict[str, dict[str, Any]] = dict(
     project_rules=dict(type="bool", default=True),
     rules_content=dict(type="list", elements="dict", default=[]),
 )
+# upper bounds, so that a stray digit is an error rather than a scan that never ends
+MAX_SECONDS = 3600.0
+MAX_REGEX_SECONDS = 60.0
+MAX_CONNS = 1_000_000
 
 
 class OptionError(ValueError):
-    """A bad option; the message starts with the option's name."""
+    """A bad option: ``option`` is its name as the engine spells it (``max_conns``),
+    ``reason`` what is wrong; ``str()`` is ``"option: reason"``."""
+
+    def __init__(self, option: str, reason: str) -> None:
+        super().__init__(f"{option}: {reason}")
+        self.option = option
+        self.reason = reason
 
 
-def port_spec(ports: Optional[str], top: int = 1000) -> Ports:
-    if ports:
-        try:
-            return parse_ports(ports)
-        except PortSpecError as exc:
-            raise OptionError(f"ports: {exc}") from None
-    if top < 1:
-        raise OptionError("top_ports: must be at least 1")
-    return Ports(top_ports(top), ())
+@dataclass
+class ScanRequest:
+    """Everything a scan needs, as the adapters give it; checked by ``check``."""
+
+    targets: Sequence[str] = ()
+    input_files: Sequence[str] = ()  # -iL: files of targets
+    ports: Optional[str] = None  # nmap's syntax; None: the top ports
+    top_ports: Optional[int] = None
+    exclude: Sequence[str] = ()
+    exclude_files: Sequence[str] = ()
+    engine: str = "native"
+    intensity: int = DEFAULTS["intensity"]
+    profile: Optional[str] = None
+    connect_timeout: Optional[float] = None
+    wait_min: Optional[float] = None
+    wait_max: Optional[float] = None
+    max_conns: Optional[int] = None
+    max_host_conns: Optional[int] = None
+    rate: Optional[float] = None
+    regex_timeout: Optional[float] = None
+    report_closed: bool = False
+    rules: Sequence[str] = ()  # overlay files on this host, tried first
+    rules_content: Sequence[Source] = ()  # overlay texts read elsewhere (the controller)
+    project_rules: bool = True  # the project's overlays (rules/*.probes) after those
+    base_rules: bool = True  # nmap's own probe file
+    nmap_probes: Optional[str] = None
+    exclude_mode: str = DEFAULT_EXCLUDE_MODE
+    nmap_path: Optional[str] = None
+    from_file: Optional[str] = None  # open ports found by another tool
+    resume: Optional[str] = None  # JSON lines of an earlier run: what they hold is skipped
+    xml_path: Optional[str] = None  # nmap's XML written here
+    max_addresses: Optional[int] = None
+    extra: dict[str, Any] = field(default_factory=dict)  # unknown options, refused by name
+
+    def get(self, name: str) -> Any:
+        """The option's value, or its default."""
+        value = getattr(self, name)
+        return DEFAULTS.get(name) if value is None else value
+
+    @classmethod
+    def from_options(cls, **options: Any) -> ScanRequest:
+        """From keyword options (the Nornir task's), keeping unknown ones for ``check``."""
+        known = {f.name for f in fields(cls)} - {"extra"}
+        return cls(
+            **{k: v for k, v in options.items() if k in known},
+            extra={k: v for k, v in options.items() if k not in known},
+        )
 
 
-def exclusions(exclude: Iterable[str]) -> Exclusions:
-    try:
-        return Exclusions(exclude)
-    except TargetError as exc:
-        raise OptionError(f"exclude: {exc}") from None
+def whole(option: str, value: Any, low: int, high: Optional[int] = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise OptionError(option, f"must be a whole number, not {value!r}")
+    if value < low or (high is not None and value > high):
+        span = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise OptionError(option, f"must be {span}, not {value}")
+    return value
 
 
-def check_targets(targets: Iterable[str]) -> None:
-    """A target that cannot be read fails before anything is sent."""
-    for target in targets:
-        try:
-            count(target)
-        except TargetError as exc:
-            raise OptionError(f"targets: {exc}") from None
+def positive(option: str, value: Any, high: float, unit: str = "seconds") -> float:
+    """A finite number above zero and at most ``high``: NaN and infinity are refused (a
+    NaN timeout compares false with everything and switches a guard off)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise OptionError(option, f"must be a number of {unit}, not {value!r}")
+    if not math.isfinite(value) or not 0 < value <= high:
+        raise OptionError(
+            option, f"must be a finite number of {unit} above 0 and at most {high:g}, not {value}"
+        )
+    return float(value)
 
 
-def check_exclude_mode(exclude_mode: str) -> None:
-    if exclude_mode not in EXCLUDE_MODES:
-        raise OptionError(f"exclude_mode: must be one of {', '.join(EXCLUDE_MODES)}")
+def _strings(option: str, value: Any) -> list[str]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise OptionError(option, f"must be a list of strings, not {value!r}")
+    items = list(value)
+    for item in items:
+        if not isinstance(item, str):
+            raise OptionError(option, f"must be a list of strings, not {item!r} in it")
+    return items
 
 
-def check_intensity_rate(intensity: object, rate: Optional[float]) -> None:
+def check(request: ScanRequest) -> None:
+    """Every option's type and range, and which engine has it; OptionError names the
+    first one at fault. Targets, ports, files and rules are read by ``api.open_scan``."""
+    if request.extra:
+        raise OptionError(sorted(request.extra)[0], "not an option of the scan")
+    r = request
+    check_choice("engine", r.engine, ENGINES)
+    for name in ("targets", "input_files", "exclude", "exclude_files", "rules"):
+        _strings(name, getattr(r, name))
+    if r.ports is not None and not isinstance(r.ports, str):
+        raise OptionError("ports", f"must be a string in nmap's syntax, not {r.ports!r}")
+    if r.top_ports is not None:
+        whole("top_ports", r.top_ports, 1, 65535)
+    check_intensity_rate(r.intensity, r.rate)
+    check_exclude_mode(r.exclude_mode)
+    if r.profile is not None:
+        check_choice("profile", r.profile, tuple(PROFILES))
+    for name in ("connect_timeout", "wait_min", "wait_max"):
+        if getattr(r, name) is not None:
+            positive(name, getattr(r, name), MAX_SECONDS)
+    if r.regex_timeout is not None:
+        positive("regex_timeout", r.regex_timeout, MAX_REGEX_SECONDS)
+    for name in ("max_conns", "max_host_conns"):
+        if getattr(r, name) is not None:
+            whole(name, getattr(r, name), 1, MAX_CONNS)
+    if r.max_addresses is not None:
+        whole("max_addresses", r.max_addresses, 1)
+    for name in ("report_closed", "project_rules", "base_rules"):
+        if not isinstance(getattr(r, name), bool):
+            raise OptionError(name, f"must be true or false, not {getattr(r, name)!r}")
+    for name in ("nmap_probes", "nmap_path", "from_file", "resume", "xml_path"):
+        value = getattr(r, name)
+        if value is not None and (not isinstance(value, str) or not value):
+            raise OptionError(name, f"must be a path, not {value!r}")
+    if r.engine == "nmap":
+        for name in NATIVE_ONLY:
+            if getattr(r, name) is not None:
+                raise OptionError(name, "only the native engine has it, not engine nmap")
+    elif r.nmap_path is not None:
+        raise OptionError("nmap_path", "only with engine nmap")
+    if not r.base_rules and not r.rules and not r.rules_content and not r.project_rules:
+        raise OptionError("rules", "no probe file at all: give overlays or nmap's file")
+
+
+def check_choice(option: str, value: Any, choices: Sequence[str]) -> str:
+    if value not in choices:
+        raise OptionError(option, f"must be one of {', '.join(choices)}, not {value!r}")
+    return value  # type: ignore[no-any-return]
+
+
+def check_exclude_mode(exclude_mode: Any) -> None:
+    check_choice("exclude_mode", exclude_mode, EXCLUDE_MODES)
+
+
+def check_intensity_rate(intensity: Any, rate: Optional[float]) -> None:
     """The options both engines have."""
-    if not isinstance(intensity, int) or not 0 <= intensity <= 9:
-        raise OptionError(f"intensity: must be between 0 and 9, not {intensity!r}")
-    if rate is not None and rate <= 0:
-        raise OptionError("rate: must be positive")
+    whole("intensity", intensity, 0, 9)
+    if rate is not None:
+        positive("rate", rate, 1e7, "connections a second")
 
 
 def rules_content(items: Iterable[dict]) -> list[Source]:
@@ -93,62 +205,6 @@ def rules_content(items: Iterable[dict]) -> list[Source]:
     for item in items:
         name, content = item.get("name"), item.get("content")
         if not isinstance(name, str) or not isinstance(content, str):
-            raise OptionError("rules_content: each entry needs a name and a content")
+            raise OptionError("rules_content", "each entry needs a name and a content")
         out.append(Source(name, content.encode("utf-8").decode("latin-1")))
     return out
-
-
-def rule_set(
-    nmap_probes: Optional[str],
-    overlays: Sequence[ProbeFile],
-    exclude_mode: str = DEFAULT_EXCLUDE_MODE,
-) -> RuleSet:
-    check_exclude_mode(exclude_mode)
-    base = nmap_probes or find_nmap_probes()
-    if base is None:
-        raise OptionError(
-            "nmap_probes: nmap's probe file was not found "
-            "(install nmap, or give its nmap-service-probes path)"
-        )
-    try:
-        return RuleSet(overlays, exclude=exclude_mode, base=load_probe_file(base))
-    except ProbeFileError as exc:
-        raise OptionError(f"nmap_probes: {exc}") from None
-
-
-def scanner(rules: RuleSet, **options: Any) -> Scanner:
-    """A scanner with ``rules`` and the options of ``DEFAULTS`` (others are refused by
-    name)."""
-    unknown = set(options) - set(DEFAULTS)
-    if unknown:
-        raise OptionError(f"{sorted(unknown)[0]}: not an engine option")
-    o = {**DEFAULTS, **options}
-    if o["profile"] not in PROFILES:
-        raise OptionError(f"profile: must be one of {', '.join(PROFILES)}, not {o['profile']!r}")
-    check_intensity_rate(o["intensity"], o["rate"])
-    for name in ("max_conns", "max_host_conns"):
-        if not isinstance(o[name], int) or o[name] < 1:
-            raise OptionError(f"{name}: must be at least 1")
-    changes = {}
-    for option, fields in (
-        ("connect_timeout", ("connect_timeout",)),
-        ("wait_min", ("null_floor", "probe_floor")),
-        ("wait_max", ("null_ceiling", "probe_ceiling")),
-    ):
-        value = o[option]
-        if value is not None:
-            if value <= 0:
-                raise OptionError(f"{option}: must be a positive number of seconds")
-            changes.update(dict.fromkeys(fields, float(value)))
-    timing = PROFILES[o["profile"]]._replace(**changes)
-    if timing.probe_floor > timing.probe_ceiling or timing.null_floor > timing.null_ceiling:
-        raise OptionError("wait_min: must not be above wait_max")
-    return Scanner(
-        rules,
-        timing=timing,
-        intensity=o["intensity"],
-        max_conns=o["max_conns"],
-        max_host_conns=o["max_host_conns"],
-        report_closed=o["report_closed"],
-        rate=o["rate"],
-    )

@@ -7,25 +7,25 @@ is bounded by the window, not by the size of the target space.
 from __future__ import annotations
 
 import asyncio
-import socket
+import ipaddress
 import time
 from collections.abc import AsyncIterator, Callable, Container, Iterable
-from typing import Optional
+from typing import Optional, Union
 
 from ..rules.escapes import escape
 from ..rules.matcher import Matcher
 from ..rules.ruleset import RuleSet, load_rules
 from .detect import Detector
 from .limits import HostGate, Pacer, fit_descriptors
+from .options import DEFAULTS
 from .ports import Ports
 from .probing import ProbeResult, client_tls_context, close, open_connection
 from .records import ServiceRecord
-from .targets import Exclusions, Target, iter_targets
+from .resolve import Resolved, resolve
+from .targets import Target, TargetPlan
 from .timing import PROFILES, Timing
 from .udp import UdpDetector
 
-DEFAULT_MAX_CONNS = 512
-DEFAULT_MAX_HOST_CONNS = 32
 NO_PORTS = Ports((), ())
 
 
@@ -36,10 +36,10 @@ class Scanner:
         *,
         profile: str = "fast",
         timing: Optional[Timing] = None,
-        intensity: int = 7,
-        max_conns: int = DEFAULT_MAX_CONNS,
-        max_host_conns: int = DEFAULT_MAX_HOST_CONNS,
-        regex_timeout: float = 0.05,
+        intensity: int = DEFAULTS["intensity"],
+        max_conns: int = DEFAULTS["max_conns"],
+        max_host_conns: int = DEFAULTS["max_host_conns"],
+        regex_timeout: float = DEFAULTS["regex_timeout"],
         report_closed: bool = False,
         rate: Optional[float] = None,
     ) -> None:
@@ -61,18 +61,22 @@ class Scanner:
 
     async def scan(
         self,
-        targets: Iterable[str] = (),
+        targets: Union[TargetPlan, Iterable[str]] = (),
         ports: Ports = NO_PORTS,
         *,
-        input_files: Iterable[str] = (),
-        exclude: Optional[Exclusions] = None,
         skip: Container[tuple[str, int, str]] = (),
         on_port_done: Optional[Callable[[], None]] = None,
         endpoints: Optional[Iterable[tuple[str, int, str]]] = None,
+        on_excluded: Optional[Callable[[str], None]] = None,
     ) -> AsyncIterator[ServiceRecord]:
-        """Records for every target and port, in the order they finish; ``skip`` holds
+        """Records for every target and port, in the order they finish; ``on_excluded``
+        hears of each name left out because its address is excluded; ``skip`` holds
         (address, port, protocol) already done (``--resume``); ``endpoints`` — open
-        (address, port, protocol) found by another tool — replaces targets and ports."""
+        (address, port, protocol) found by another tool — replaces ``ports``, and only
+        those of the targets' addresses are probed (all of them when ``targets`` is
+        empty). An error while producing work (an unreadable -iL file) is raised after
+        the records of the work already started."""
+        plan = targets if isinstance(targets, TargetPlan) else TargetPlan(targets)
         known_open = endpoints is not None
         global_gate = asyncio.Semaphore(self.max_conns)
         window = asyncio.Semaphore(self.max_conns)
@@ -114,39 +118,40 @@ class Scanner:
             running.add(task)
             task.add_done_callback(running.discard)
 
-        async def resolve(target: Target) -> list[str]:
-            if target.address:
-                return [target.address]
-            loop = asyncio.get_running_loop()
-            try:
-                infos = await loop.getaddrinfo(target.name, None, type=socket.SOCK_STREAM)
-            except OSError as exc:
-                await out.put(
-                    ServiceRecord(
-                        address="",
-                        port=0,
-                        protocol="tcp",
-                        state="unresolved",
-                        target=target.name,
-                        error=f"{target.name}: {exc.strerror or exc}",
-                    )
-                )
-                return []
-            return list(dict.fromkeys(str(i[4][0]) for i in infos))[:1]
-
         async def produce() -> None:
-            if endpoints is not None:
-                for address, port, proto in endpoints:
-                    target = Target(address)
-                    if target not in (exclude or ()):
-                        await start(address, target, port, proto)
-            else:
-                for target in iter_targets(targets, input_files, exclude):
-                    for address in await resolve(target):
+            try:
+                if endpoints is not None:
+                    await produce_endpoints(list(endpoints))
+                else:
+                    async for item in resolve(plan):
+                        if item.address is None:
+                            if not item.excluded:
+                                await out.put(_unresolved(item))
+                            elif on_excluded is not None:
+                                on_excluded(str(item.error))
+                            continue
                         for port, proto in ports.pairs():
-                            await start(address, target, port, proto)
-            await asyncio.gather(*list(running))
-            await out.put(None)
+                            await start(item.address, item.target, port, proto)
+                await asyncio.gather(*list(running))
+            finally:
+                out.put_nowait(None)  # the consumer never waits on a producer that failed
+
+        async def produce_endpoints(found: list[tuple[str, int, str]]) -> None:
+            wanted: Optional[dict[str, Target]] = None
+            if plan.items:
+                wanted = {}
+                async for item in resolve(plan):
+                    if item.address is not None:
+                        wanted.setdefault(_normal(item.address), item.target)
+            for address, port, proto in found:
+                if wanted is not None:
+                    target = wanted.get(_normal(address))
+                    if target is None:
+                        continue
+                else:
+                    target = Target(address)
+                if plan.allowed(address):
+                    await start(address, target, port, proto)
 
         producer = asyncio.ensure_future(produce())
         try:
@@ -155,7 +160,7 @@ class Scanner:
                 if record is None:
                     break
                 yield record
-            await producer
+            await producer  # raises what stopped it
         finally:
             if not producer.done():
                 producer.cancel()
@@ -338,6 +343,20 @@ def _record(  # type: ignore[no-untyped-def]
         tls=tls,
         timeouts=tuple(timeouts) or None,
     )
+
+
+def _unresolved(item: Resolved) -> ServiceRecord:
+    return ServiceRecord(
+        address="", port=0, protocol="tcp", state="unresolved", target=item.target.name,
+        error=item.error,
+    )  # fmt: skip
+
+
+def _normal(address: str) -> str:
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return address
 
 
 def _ms(start: float) -> int:

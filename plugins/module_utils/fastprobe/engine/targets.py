@@ -1,23 +1,32 @@
 """Target specifications, streamed: addresses, CIDRs, nmap ranges, host names, files.
 
+Every specification is checked before the first packet (``TargetPlan``), so a typo
+fails the whole scan with the item named instead of surfacing half-way through it.
 Nothing is expanded whole into memory: a /8 is walked address by address.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import ipaddress
 import re
+import socket
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple, Optional, Union
 
 Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
 _OCTET_RANGE = re.compile(r"(\*|\d{1,3}(?:-\d{1,3})?(?:,\d{1,3}(?:-\d{1,3})?)*)", re.ASCII)
-_HOSTNAME = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_.-]{0,252})", re.ASCII)
+_LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)", re.ASCII)
+_DIGITS_AND_DOTS = re.compile(r"[0-9.]+", re.ASCII)
+LOOKUP_TIMEOUT = 10.0  # seconds one name lookup may take (the resolver's own retries included)
 
 
 class TargetError(ValueError):
-    """A target that cannot be read; the message names it."""
+    """A target that cannot be read; the message names it. ``option``: where it was
+    given (``targets``, ``input_files``)."""
+
+    option = "targets"
 
 
 class Target(NamedTuple):
@@ -28,6 +37,12 @@ class Target(NamedTuple):
     spec: str = ""  # the specification it came from
 
 
+class _Spec(NamedTuple):
+    kind: str  # address, network, range, name
+    value: object  # the address, network, octet lists or name
+    count: int
+
+
 def _octets(part: str, spec: str) -> list[int]:
     if part == "*":
         return list(range(256))
@@ -36,7 +51,7 @@ def _octets(part: str, spec: str) -> list[int]:
         lo_s, _dash, hi_s = item.partition("-")
         lo, hi = int(lo_s), int(hi_s or lo_s)
         if not 0 <= lo <= hi <= 255:
-            raise TargetError(f"bad octet range {item!r} in {spec!r}")
+            raise TargetError(f"{spec!r}: bad octet range {item!r} (0-255, low to high)")
         values.extend(range(lo, hi + 1))
     return values
 
@@ -53,124 +68,231 @@ def _octet_ranges(spec: str) -> Optional[list[list[int]]]:
     return None
 
 
-def count(spec: str) -> int:
-    """How many targets ``expand(spec)`` yields, without walking them (for progress)."""
-    spec = spec.strip()
-    if "/" in spec:
+def ascii_name(name: str) -> str:
+    """The name as DNS carries it (IDNA for non-ASCII names); TargetError when it cannot
+    be a host name: empty labels, labels over 63 characters, names over 253."""
+    try:
+        text = name.encode("idna").decode("ascii") if not name.isascii() else name
+    except UnicodeError:
+        raise TargetError(f"{name!r}: not a valid host name") from None
+    labels = text[:-1].split(".") if text.endswith(".") else text.split(".")
+    if len(text) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
+        raise TargetError(
+            f"{name!r}: not an address, network, range or host name "
+            "(labels of 1-63 letters, digits, '-' or '_'; 253 characters at most)"
+        )
+    return text
+
+
+def _parse(spec: str) -> _Spec:
+    text = spec.strip()
+    if not text:
+        raise TargetError("empty target")
+    if any(c.isspace() for c in text):
+        raise TargetError(f"{spec!r}: holds white space (give one target per item)")
+    if text.startswith("[") and text.endswith("]"):  # a URL-style IPv6 literal
         try:
-            return ipaddress.ip_network(spec, strict=False).num_addresses
+            return _Spec("address", str(ipaddress.IPv6Address(text[1:-1])), 1)
         except ValueError:
-            raise TargetError(f"bad network {spec!r}") from None
-    lists = _octet_ranges(spec)
+            raise TargetError(f"{spec!r}: not an IPv6 address in brackets") from None
+    if "/" in text:
+        try:
+            net = ipaddress.ip_network(text, strict=False)
+        except ValueError as exc:
+            raise TargetError(f"{spec!r}: bad network ({exc})") from None
+        return _Spec("network", net, net.num_addresses)
+    try:
+        return _Spec("address", str(ipaddress.ip_address(text)), 1)
+    except ValueError:
+        pass
+    lists = _octet_ranges(text)
     if lists is not None:
-        return len(lists[0]) * len(lists[1]) * len(lists[2]) * len(lists[3])
-    return 1
+        return _Spec("range", lists, len(lists[0]) * len(lists[1]) * len(lists[2]) * len(lists[3]))
+    if _DIGITS_AND_DOTS.fullmatch(text):
+        raise TargetError(f"{spec!r}: not an IPv4 address (four numbers 0-255)")
+    if ":" in text:
+        raise TargetError(f"{spec!r}: not an IPv6 address")
+    ascii_name(text)
+    return _Spec("name", text, 1)
+
+
+def count(spec: str) -> int:
+    """How many targets ``expand(spec)`` yields, without walking them; TargetError for a
+    specification that cannot be read."""
+    return _parse(spec).count
 
 
 def expand(spec: str) -> Iterator[Target]:
     """The targets one specification stands for, lazily."""
+    parsed = _parse(spec)
     spec = spec.strip()
-    if not spec:
-        raise TargetError("empty target")
-    if "/" in spec:
-        try:
-            net = ipaddress.ip_network(spec, strict=False)
-        except ValueError:
-            raise TargetError(f"bad network {spec!r}") from None
-        for addr in net:  # like nmap: network and broadcast addresses included
-            yield Target(str(addr), None, spec)
-        return
-    try:
-        yield Target(str(ipaddress.ip_address(spec)), None, spec)
-        return
-    except ValueError:
-        pass
-    lists = _octet_ranges(spec)
-    if lists is not None:
-        for a in lists[0]:
-            for b in lists[1]:
-                for c in lists[2]:
-                    for d in lists[3]:
+    if parsed.kind == "address":
+        yield Target(str(parsed.value), None, spec)
+    elif parsed.kind == "network":
+        for addr in parsed.value:  # type: ignore[attr-defined]
+            yield Target(str(addr), None, spec)  # like nmap: network and broadcast included
+    elif parsed.kind == "range":
+        lists = parsed.value
+        for a in lists[0]:  # type: ignore[index]
+            for b in lists[1]:  # type: ignore[index]
+                for c in lists[2]:  # type: ignore[index]
+                    for d in lists[3]:  # type: ignore[index]
                         yield Target(f"{a}.{b}.{c}.{d}", None, spec)
-        return
-    if _HOSTNAME.fullmatch(spec) and not spec.replace(".", "").isdigit():
-        yield Target(None, spec, spec)
-        return
-    raise TargetError(f"not an address, network, range or host name: {spec!r}")
+    else:
+        yield Target(None, str(parsed.value), spec)
 
 
-def read_list(path: str) -> Iterator[str]:
-    """Target specifications from a file (``-iL``): white space separated, ``#`` comments."""
+def read_list(path: str, option: str = "-iL") -> Iterator[tuple[str, str]]:
+    """Target specifications from a file, white space separated, ``#`` comments; each
+    with where it was read (``FILE:LINE``). TargetError names the file."""
     try:
         with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                yield from line.split("#", 1)[0].split()
+            for number, line in enumerate(fh, 1):
+                if "\x00" in line:
+                    raise TargetError(f"{option} {path}:{number}: not a text file (NUL byte)")
+                for word in line.split("#", 1)[0].split():
+                    yield word, f"{path}:{number}"
+    except UnicodeDecodeError:
+        raise TargetError(f"{option} {path}: not a text file (UTF-8)") from None
     except OSError as exc:
-        raise TargetError(f"-iL {path}: {exc.strerror or exc}") from None
+        raise TargetError(f"{option} {path}: {exc.strerror or exc}") from None
+
+
+def lookup(name: str) -> list[str]:
+    """Every address of ``name``, in the resolver's order; OSError when it has none."""
+    infos = socket.getaddrinfo(ascii_name(name), None, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(i[4][0]).split("%", 1)[0] for i in infos))
 
 
 class Exclusions:
-    """Addresses and names not to scan (``--exclude``, ``--exclude-file``)."""
+    """Addresses never to scan (``--exclude``, ``--exclude-file``). Names are resolved
+    (``resolve_names``) and their addresses excluded, so the same host given as another
+    name or address is excluded too."""
 
     def __init__(self, specs: Iterable[str] = ()) -> None:
         self.networks: list[Network] = []
         self.ranges: list[tuple[list[int], ...]] = []
         self.names: set[str] = set()
+        self.addresses: set[str] = set()  # of the names, once resolved
+        self._range_specs: list[str] = []
+        self.resolved = False  # names looked up (resolve_names)
         for spec in specs:
             self.add(spec)
 
     def add(self, spec: str) -> None:
-        spec = spec.strip()
-        if "/" in spec:
-            try:
-                self.networks.append(ipaddress.ip_network(spec, strict=False))
-            except ValueError:
-                raise TargetError(f"bad network {spec!r} in exclusions") from None
-            return
         try:
-            self.networks.append(ipaddress.ip_network(spec))
+            parsed = _parse(spec)
+        except TargetError as exc:
+            raise TargetError(f"bad exclusion: {exc}") from None
+        if parsed.kind == "address":
+            self.networks.append(ipaddress.ip_network(str(parsed.value)))
+        elif parsed.kind == "network":
+            self.networks.append(parsed.value)  # type: ignore[arg-type]
+        elif parsed.kind == "range":
+            self.ranges.append(tuple(parsed.value))  # type: ignore[arg-type]
+            self._range_specs.append(spec.strip())
+        else:
+            self.names.add(str(parsed.value).lower().rstrip("."))
+
+    def __bool__(self) -> bool:
+        return bool(self.networks or self.ranges or self.names)
+
+    def resolve_names(self, timeout: float = LOOKUP_TIMEOUT) -> None:
+        """Look every excluded name up, at once, each bounded by ``timeout``. A name that
+        cannot be resolved is an error: scanning on would risk the host it stands for."""
+        names = sorted(self.names)
+        if not names:
             return
-        except ValueError:
-            pass
-        parts = spec.split(".")
-        if len(parts) == 4 and all(_OCTET_RANGE.fullmatch(p) for p in parts):
-            self.ranges.append(tuple(_octets(p, spec) for p in parts))
-            return
-        if _HOSTNAME.fullmatch(spec):
-            self.names.add(spec.lower())
-            return
-        raise TargetError(f"bad exclusion {spec!r}")
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(16, len(names)))
+        try:
+            futures = {name: pool.submit(lookup, name) for name in names}
+            for name, future in futures.items():
+                try:
+                    self.addresses.update(future.result(timeout=timeout))
+                except concurrent.futures.TimeoutError:
+                    raise TargetError(f"{name!r}: lookup timed out after {timeout:g} s") from None
+                except (OSError, UnicodeError) as exc:
+                    why = getattr(exc, "strerror", None) or exc
+                    raise TargetError(f"{name!r}: cannot be resolved ({why})") from None
+        finally:
+            pool.shutdown(wait=False)
+        self.resolved = True
+
+    def specs(self) -> list[str]:
+        """The exclusions as nmap's ``--exclude`` reads them: names as their addresses
+        once resolved (nmap 7.93 given a name there with -sV stalls for ~30 s)."""
+        names = [] if self.resolved else sorted(self.names)
+        return [
+            *(str(n) for n in self.networks),
+            *self._range_specs,
+            *sorted(self.addresses),
+            *names,
+        ]
+
+    def excludes(self, address: str) -> bool:
+        addr = ipaddress.ip_address(address.split("%", 1)[0])
+        if str(addr) in self.addresses or any(addr in net for net in self.networks):
+            return True
+        if addr.version == 4 and self.ranges:
+            octets = [int(x) for x in str(addr).split(".")]
+            return any(all(o in r for o, r in zip(octets, rng)) for rng in self.ranges)
+        return False
 
     def __contains__(self, target: object) -> bool:
         if not isinstance(target, Target):
             return False
-        if target.name and target.name.lower() in self.names:
+        if target.name and target.name.lower().rstrip(".") in self.names:
             return True
-        if target.address is None:
-            return False
-        addr = ipaddress.ip_address(target.address)
-        if any(addr in net for net in self.networks):
-            return True
-        if addr.version == 4 and self.ranges:
-            octets = [int(x) for x in target.address.split(".")]
-            return any(all(o in r for o, r in zip(octets, rng)) for rng in self.ranges)
-        return False
+        return target.address is not None and self.excludes(target.address)
 
 
-def iter_targets(
-    specs: Iterable[str] = (),
-    input_files: Iterable[str] = (),
-    exclude: Optional[Exclusions] = None,
-) -> Iterator[Target]:
-    """Every target of ``specs`` and the ``-iL`` files, minus exclusions, in order."""
-    exclude = exclude or Exclusions()
+class TargetPlan:
+    """The targets of one scan, every specification checked up front (the ``-iL`` files
+    read once to check them, then again as the scan walks them), with the exclusions.
+    ``count``: the addresses the specifications stand for, before exclusions."""
 
-    def all_specs() -> Iterator[str]:
-        yield from specs
-        for path in input_files:
-            yield from read_list(path)
+    def __init__(
+        self,
+        specs: Iterable[str] = (),
+        input_files: Iterable[str] = (),
+        exclude: Optional[Exclusions] = None,
+    ) -> None:
+        self.specs = [str(s) for s in specs]
+        self.input_files = list(input_files)
+        self.exclude = exclude or Exclusions()
+        self.count = 0
+        self.items = 0
+        for spec, where in self.all_specs():
+            try:
+                self.count += count(spec)
+            except TargetError as exc:
+                error = TargetError(f"{where}{exc}")
+                error.option = "input_files" if where else "targets"
+                raise error from None
+            self.items += 1
 
-    for spec in all_specs():
-        for target in expand(spec):
-            if target not in exclude:
-                yield target
+    def all_specs(self) -> Iterator[tuple[str, str]]:
+        """Each specification with where it was read ("" or "-iL FILE:LINE: ")."""
+        for spec in self.specs:
+            yield spec, ""
+        for path in self.input_files:
+            try:
+                for spec, where in read_list(path):
+                    yield spec, f"-iL {where}: "
+            except TargetError as exc:
+                exc.option = "input_files"
+                raise
+
+    def targets(self) -> Iterator[Target]:
+        """Every target in order; addresses already excluded are left out, names are
+        checked once resolved (``allowed``)."""
+        for spec, _where in self.all_specs():
+            for target in expand(spec):
+                if target.address is None or not self.exclude.excludes(target.address):
+                    yield target
+
+    def allowed(self, address: str) -> bool:
+        return not self.exclude.excludes(address)
+
+    def excluded_name(self, name: str) -> bool:
+        return name.lower().rstrip(".") in self.exclude.names
