@@ -218,3 +218,13 @@ def test_a_killed_scan_resumed_twice_loses_and_repeats_nothing(
     seen = [r["port"] for r in records]
     assert sorted(seen) == ports  # all of them, none twice
     assert {r["state"] for r in records} == {"closed"}
+
+
+def test_nmap_that_writes_nothing_leaves_the_old_xml(tmp_path: Path) -> None:
+    """/bin/false stands for an nmap that dies at once: an error, and -oX as it was."""
+    xml = tmp_path / "nmap.xml"
+    xml.write_text("<old/>")
+    p = run_cli("scan", "127.0.0.1", "-p", "1", "--engine", "nmap", "--nmap-path", "/bin/false",
+                "-oX", str(xml))  # fmt: skip
+    assert p.returncode == 1 and "nmap exited with status 1" in p.stderr, p.stderr
+    assert xml.read_text() == "<old/>" and sorted(os.listdir(tmp_path)) == ["nmap.xml"]

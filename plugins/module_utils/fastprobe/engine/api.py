@@ -193,30 +193,12 @@ class Scan:
                 if on_record is not None:
                     on_record(record)
 
-        failure: Optional[tuple[Optional[str], str]] = None
-        interrupted = False
         xml = self.request.xml_path
         nmap = isinstance(self.scanner, NmapScanner)
-        try:
-            if nmap and xml:
-                with replacing(xml) as tmp:  # nmap writes beside it; kept whatever happens
-                    self.scanner.xml_path = tmp  # type: ignore[union-attr]
-                    try:
-                        asyncio.run(collect())
-                    finally:
-                        self.scanner.xml_path = None  # type: ignore[union-attr]
-            else:
-                asyncio.run(collect())
-        except KeyboardInterrupt:
-            interrupted = True
-        except NmapError as exc:
-            failure = (None, str(exc))
-        except OptionError as exc:  # nmap could not be started
-            failure = (exc.option, exc.reason)
-        except TargetError as exc:  # an -iL file that changed under the scan
-            failure = (exc.option, str(exc))
-        except OSError as exc:
-            failure = ("xml_path", f"{xml}: {exc.strerror or exc}")
+        if nmap and xml:
+            failure, interrupted = self._nmap_with_xml(collect, xml)
+        else:
+            failure, interrupted = _collect(collect)
         unresolved = [r for r in records if r.state == "unresolved"]
         warnings = [f"not scanned: {r.error}" for r in unresolved]
         if (
@@ -239,6 +221,48 @@ class Scan:
         return ScanOutcome(
             records, reason, option, interrupted, tuple(warnings), tuple(self.excluded)
         )
+
+    def _nmap_with_xml(
+        self, collect: Callable[[], Any], xml: str
+    ) -> tuple[Optional[tuple[Optional[str], str]], bool]:
+        """nmap writes its XML beside ``xml``; what it wrote replaces ``xml`` however the
+        run ended (its finished hosts are in it), unless it wrote nothing at all."""
+        scanner: NmapScanner = self.scanner  # type: ignore[assignment]
+        outcome: tuple[Optional[tuple[Optional[str], str]], bool] = (None, False)
+        try:
+            with replacing(xml) as tmp:
+                scanner.xml_path = tmp
+                try:
+                    outcome = _collect(collect)
+                finally:
+                    scanner.xml_path = None
+                if not os.path.getsize(tmp):
+                    raise _NothingWritten
+        except _NothingWritten:
+            pass
+        except OSError as exc:
+            return ("xml_path", f"{xml}: {exc.strerror or exc}"), outcome[1]
+        return outcome
+
+
+class _NothingWritten(Exception):
+    pass
+
+
+def _collect(collect: Callable[[], Any]) -> tuple[Optional[tuple[Optional[str], str]], bool]:
+    """Run the scan to its end: (what stopped it early, as (option, reason), or None;
+    whether it was interrupted)."""
+    try:
+        asyncio.run(collect())
+    except KeyboardInterrupt:
+        return None, True
+    except NmapError as exc:
+        return (None, str(exc)), False
+    except OptionError as exc:  # nmap could not be started
+        return (exc.option, exc.reason), False
+    except TargetError as exc:  # an -iL file that changed under the scan
+        return (exc.option, str(exc)), False
+    return None, False
 
 
 def open_scan(request: ScanRequest) -> Scan:
