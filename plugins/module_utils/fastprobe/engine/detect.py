@@ -21,6 +21,7 @@ from typing import NamedTuple, Optional
 from ..rules.matcher import Matcher, RegexBudget, Verdict
 from ..rules.model import Probe
 from .limits import HostGate, Pacer
+from .options import DEFAULTS
 from .probing import (
     CONNECT_FAILED,
     ProbeResult,
@@ -55,7 +56,7 @@ class Detector:
         self,
         matcher: Matcher,
         timing: Timing,
-        intensity: int = 7,
+        intensity: int = DEFAULTS["intensity"],
         tls: Optional[ssl.SSLContext] = None,
     ) -> None:
         if not 0 <= intensity <= 9:

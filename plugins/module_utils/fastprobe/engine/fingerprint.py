@@ -8,6 +8,7 @@ import time
 from typing import Optional
 
 from ..version import __version__
+from .options import DEFAULTS
 
 WRAP = 74  # nmap wraps after 74 characters a line
 MAX_REPLY = 900  # bytes of each reply nmap includes
@@ -60,7 +61,7 @@ def service_fingerprint(
     protocol: str,
     replies: dict[str, bytes],
     *,
-    intensity: int = 7,
+    intensity: int = DEFAULTS["intensity"],
     tunnel: Optional[str] = None,
     when: Optional[float] = None,
 ) -> str:

@@ -16,6 +16,7 @@ from ..rules.matcher import Matcher, RegexBudget, Verdict
 from ..rules.model import Probe
 from .detect import eligible
 from .limits import Pacer
+from .options import DEFAULTS
 from .probing import cancel_pending
 from .timing import Timing
 
@@ -88,7 +89,9 @@ async def send_udp(
 
 
 class UdpDetector:
-    def __init__(self, matcher: Matcher, timing: Timing, intensity: int = 7) -> None:
+    def __init__(
+        self, matcher: Matcher, timing: Timing, intensity: int = DEFAULTS["intensity"]
+    ) -> None:
         self.matcher = matcher
         self.timing = timing
         self.intensity = intensity
