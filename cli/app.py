@@ -22,6 +22,7 @@ from fastprobe.rules.ruleset import (
     default_overlays,
     display_path,
     load_rules,
+    overlay_files,
 )
 from fastprobe.version import __version__
 
@@ -273,27 +274,15 @@ def _read_reply(args: argparse.Namespace) -> bytes:
 
 def _rule_paths(args: argparse.Namespace, extra: Sequence[str] = ()) -> list[str]:
     """The overlay files, in the order their rules are tried."""
-    given = _unique(list(args.rules) + list(extra))
-    if args.no_default_rules:
-        if not given:
-            raise CliError("--no-default-rules needs at least one --rules FILE")
-        return given
-    return given + [p for p in default_overlays() if _real(p) not in {_real(g) for g in given}]
+    given, project = overlay_files([*args.rules, *extra], not args.no_default_rules)
+    if args.no_default_rules and not given:
+        raise CliError("--no-default-rules needs at least one --rules FILE")
+    return given + project
 
 
 def _load(args: argparse.Namespace, extra: Sequence[str] = ()) -> RuleSet:
     base = None if args.no_default_rules else "default"
     return load_rules(base, _rule_paths(args, extra), exclude=args.exclude_mode)
-
-
-def _unique(paths: Sequence[str]) -> list[str]:
-    seen: set[str] = set()
-    out = []
-    for p in paths:
-        if _real(p) not in seen:
-            seen.add(_real(p))
-            out.append(p)
-    return out
 
 
 def _real(path: str) -> str:
@@ -389,7 +378,7 @@ def cmd_assemble(args: argparse.Namespace) -> int:
         if path is None:
             raise CliError("--nmap-probes: nmap's probe file was not found; give its path")
         base = read(path, "--nmap-probes ")
-    files = _unique(args.files) if args.files else default_overlays()
+    files = overlay_files(args.files, False)[0] if args.files else default_overlays()
     if base is None and not files:
         raise CliError("--no-base needs at least one overlay FILE")
     try:
@@ -611,7 +600,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         for note in outcome.excluded:
             print(f"fastprobe: not scanned: {note}", file=sys.stderr)
     if not quiet:
-        print(f"fastprobe: {_summary(rows, time.monotonic() - started)}", file=sys.stderr)
+        print(f"fastprobe: {_summary(outcome, time.monotonic() - started)}", file=sys.stderr)
     status = 0
     if sink is not None and sink.error:
         print(
@@ -633,18 +622,14 @@ def cmd_scan(args: argparse.Namespace) -> int:
     return status
 
 
-def _summary(rows: list, seconds: float) -> str:
-    scanned = [r for r in rows if r.state not in ("unresolved", "error")]
-    opened = [r for r in scanned if r.state == "open"]
-    named = [r for r in opened if r.service and r.method != "unknown"]
-    errors = sum(1 for r in rows if r.state == "error")
-    hosts = len({r.address for r in opened})
+def _summary(outcome, seconds: float) -> str:  # type: ignore[no-untyped-def]
+    c = outcome.counts()
     text = (
-        f"{len(opened)} open port(s) on {hosts} address(es): {len(named)} identified, "
-        f"{len(opened) - len(named)} unknown"
+        f"{c['open']} open port(s) on {c['hosts']} address(es): {c['identified']} identified, "
+        f"{c['unknown']} unknown"
     )
-    if errors:
-        text += f", {errors} error(s)"
+    if c["errors"]:
+        text += f", {c['errors']} error(s)"
     return f"{text}; {seconds:.1f} s"
 
 

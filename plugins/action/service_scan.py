@@ -6,12 +6,14 @@ result files, expectations and diffs. The scan itself runs in the module."""
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Callable, Optional
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe import facts
+from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.engine.targets import (
+    normal_address,
+)
 from ansible_collections.fastprobe.scanner.plugins.modules.service_scan import ARGUMENT_SPEC
 from ansible_collections.fastprobe.scanner.plugins.plugin_utils.rules import read_rules, rules_paths
 
@@ -79,7 +81,7 @@ class ActionModule(ActionBase):
             if scanned.get("option"):
                 result["option"] = scanned["option"]
             return result
-        self._compare(result, by_host, args, expected, _coverage(scanned.get("covered")))
+        self._compare(result, by_host, args, expected, facts.coverage(scanned.get("covered")))
         return result
 
     def _compare(
@@ -132,15 +134,6 @@ class ActionModule(ActionBase):
             return facts.read_host_document(results_dir, host)
         except ValueError as exc:
             raise AnsibleActionFail(f"results_dir: {exc}") from exc
-
-
-def _coverage(covered: Optional[dict]) -> Callable[[str, int], bool]:
-    """Whether the scan covered a (protocol, port), from the module's ``covered``
-    ranges; without them, every port counts as covered (nothing is carried over)."""
-    if not isinstance(covered, dict):
-        return lambda _proto, _port: True
-    ranges = {proto: [tuple(r) for r in spans] for proto, spans in covered.items()}
-    return lambda proto, port: any(lo <= port <= hi for lo, hi in ranges.get(proto, ()))
 
 
 class Target:
@@ -210,19 +203,12 @@ class Inventory:
         spec_host = {t.spec: t.host for t in wanted if t.host}
         address_host = {}
         for host in self.hosts:
-            address_host.setdefault(_normal(self.address(host)), host)
-        address_host.update({_normal(t.spec): t.host for t in wanted if t.host})
+            address_host.setdefault(normal_address(self.address(host)), host)
+        address_host.update({normal_address(t.spec): t.host for t in wanted if t.host})
         for record in records:
             host = spec_host.get(record.get("target") or "") or address_host.get(
-                _normal(record.get("address", ""))
+                normal_address(record.get("address", ""))
             )
             if host is not None:
                 by_host.setdefault(host, []).append(record)
         return by_host
-
-
-def _normal(address: str) -> str:
-    try:
-        return str(ipaddress.ip_address(address))
-    except ValueError:
-        return address

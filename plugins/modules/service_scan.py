@@ -336,13 +336,6 @@ from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.engine
     api,
     options,
 )
-from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.engine.ports import (
-    Ports,
-    top_ports,
-)
-from ansible_collections.fastprobe.scanner.plugins.module_utils.fastprobe.rules.model import (
-    PortRanges,
-)
 
 ARGUMENT_SPEC = dict(
     targets=dict(type="list", elements="str", required=True),
@@ -391,26 +384,12 @@ def request(params):
     )
 
 
-def covered(ports):
-    """The ports a scan covered, as ranges by protocol, for the action plugin to keep
-    what it knew of the others."""
-    if isinstance(ports, int):  # engine nmap's own top list: the scan host's nmap-services
-        ports = Ports(top_ports(ports), ())
-    return {
-        proto: [list(r) for r in PortRanges(tuple((n, n) for n in numbers)).ranges]
-        for proto, numbers in (("tcp", ports.tcp), ("udp", ports.udp))
-    }
-
-
-def summarise(records, scan, seconds):
-    open_ = [r for r in records if r["state"] == "open"]
-    named = [r for r in open_ if r.get("service") and r.get("method") != "unknown"]
+def summarise(outcome, scan, seconds):
+    counts = outcome.counts()
     return dict(
-        targets=scan.plan.items if scan else 0,
-        addresses=scan.addresses if scan else 0,
-        open=len(open_),
-        identified=len(named),
-        unknown=len(open_) - len(named),
+        targets=scan.plan.items,
+        addresses=scan.addresses,
+        **{k: counts[k] for k in ("open", "identified", "unknown")},
         seconds=round(seconds, 2),
     )
 
@@ -430,14 +409,14 @@ def main():
     records = [r.as_dict() for r in outcome.records]
     for warning in outcome.warnings:
         module.warn(warning)
-    summary = summarise(records, scan, time.monotonic() - start)
+    summary = summarise(outcome, scan, time.monotonic() - start)
     if not outcome.ok:  # what finished is returned all the same
         module.fail_json(
             msg=outcome.error or "interrupted", option=outcome.option, records=records,
-            summary=summary, covered=covered(scan.ports),
+            summary=summary, covered=scan.covered(),
         )  # fmt: skip
     module.exit_json(
-        changed=False, records=records, summary=summary, covered=covered(scan.ports),
+        changed=False, records=records, summary=summary, covered=scan.covered(),
         excluded=list(outcome.excluded),
     )  # fmt: skip
 

@@ -3,35 +3,13 @@ check mode scans but writes nothing, and the result file layer behaves."""
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from fastprobe import facts
-from tests.support.ansible_run import BIN, ansible_env, collections_path
+from tests.support.ansible_run import adhoc
 from tests.support.scripted import Script, ScriptedServers
-
-
-def adhoc(tmp: Path, module: str, args: dict, *extra: str) -> tuple[str, dict]:
-    """``ansible localhost -m MODULE -a JSON``: the status word and the result."""
-    inventory = tmp / "hosts.ini"
-    python = BIN / "python"  # this virtualenv's interpreter
-    line = f"localhost ansible_connection=local ansible_python_interpreter={python}\n"
-    inventory.write_text(line)
-    cmd = [str(BIN / "ansible"), "localhost", "-i", str(inventory), "-m", module]
-    run = subprocess.run(
-        [*cmd, "-a", json.dumps(args), *extra],
-        env=ansible_env(collections_path(tmp), {"ANSIBLE_STDOUT_CALLBACK": "minimal"}),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=tmp,
-    )
-    head, _, body = run.stdout.partition(" => ")
-    assert body, run.stdout + run.stderr
-    return head.split("|")[-1].strip(), json.loads(body)
 
 
 @pytest.mark.parametrize(

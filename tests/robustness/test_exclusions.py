@@ -8,14 +8,13 @@ import contextlib
 import json
 import shutil
 import socket
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from nornir_fastprobe.plugins.tasks import service_scan
-from tests.support.ansible_run import BIN, ansible_env, collections_path
+from tests.support.ansible_run import adhoc
 from tests.support.cli import run_cli, simple_nornir
 
 
@@ -127,21 +126,12 @@ def test_engine_nmap_honours_the_same_exclusions() -> None:
 
 
 def test_module_never_touches_an_excluded_address(tmp_path: Path) -> None:
-    inventory = tmp_path / "hosts.ini"
-    inventory.write_text(
-        f"localhost ansible_connection=local ansible_python_interpreter={BIN / 'python'}\n"
-    )
     with listeners("127.0.88.40", "127.0.88.41") as (bad, good):
         args = {"targets": ["0x7f.0.88.40", "vm", "127.0.88.41"], "ports": str(bad.port),
                 "exclude": ["127.0.88.40", "localhost"]}  # fmt: skip
-        run = subprocess.run(
-            [str(BIN / "ansible"), "localhost", "-i", str(inventory), "-m",
-             "fastprobe.scanner.service_scan", "-a", json.dumps(args)],
-            env=ansible_env(collections_path(tmp_path), {"ANSIBLE_STDOUT_CALLBACK": "minimal"}),
-            capture_output=True, text=True, timeout=300, cwd=tmp_path, check=False,
-        )  # fmt: skip
+        status, result = adhoc(tmp_path, "fastprobe.scanner.service_scan", args)
         touched, reached = bad.connections(), good.connections()
-    assert run.returncode == 0, run.stdout + run.stderr
+    assert status == "SUCCESS", result
     assert touched == 0 and reached >= 1
 
 

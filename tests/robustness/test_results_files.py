@@ -20,7 +20,7 @@ from fastprobe import facts
 from fastprobe.files import write_atomic
 from nornir_fastprobe.plugins.functions import write_back
 from nornir_fastprobe.plugins.tasks import service_scan
-from tests.support.ansible_run import BIN, ansible_env, collections_path
+from tests.support.ansible_run import adhoc as run_adhoc
 from tests.support.cli import ROOT, run_cli, simple_nornir
 from tests.support.scripted import Script, ScriptedServers
 
@@ -28,13 +28,19 @@ SSH = Script(banner=b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n")
 HTTP = Script(replies=((b"GET ", 0.0, b"HTTP/1.0 200 OK\r\nServer: nginx/1.22.1\r\n\r\n"),))
 
 
-def test_atomic_write_keeps_mode_and_symlink(tmp_path: Path) -> None:
-    real = tmp_path / "real" / "hosts.yaml"
+def private_link(tmp: Path, text: str) -> tuple[Path, Path]:
+    """``tmp/hosts.yaml``, a symlink to a file of mode 0600 holding ``text`` elsewhere."""
+    real = tmp / "vault" / "hosts.yaml"
     real.parent.mkdir()
-    real.write_text("old\n")
+    real.write_text(text)
     real.chmod(0o600)
-    link = tmp_path / "hosts.yaml"
+    link = tmp / "hosts.yaml"
     link.symlink_to(real)
+    return link, real
+
+
+def test_atomic_write_keeps_mode_and_symlink(tmp_path: Path) -> None:
+    link, real = private_link(tmp_path, "old\n")
     write_atomic(str(link), "new\n")
     assert link.is_symlink() and real.read_text() == "new\n"
     assert stat.S_IMODE(real.stat().st_mode) == 0o600
@@ -47,12 +53,8 @@ def test_atomic_write_keeps_mode_and_symlink(tmp_path: Path) -> None:
 
 
 def test_nornir_write_back_keeps_a_private_symlinked_inventory(tmp_path: Path) -> None:
-    secret = tmp_path / "vault" / "hosts.yaml"
-    secret.parent.mkdir()
-    secret.write_text("box:\n  hostname: 127.0.0.1\n  password: hunter2  # keep private\n")
-    secret.chmod(0o600)
-    inventory = tmp_path / "hosts.yaml"
-    inventory.symlink_to(secret)
+    text = "box:\n  hostname: 127.0.0.1\n  password: hunter2  # keep private\n"
+    inventory, secret = private_link(tmp_path, text)
     nr = simple_nornir(inventory)
     with ScriptedServers([SSH]) as s:
         result = nr.run(task=service_scan, ports=str(s.ports[0]), enrich=True)["box"][0]
@@ -65,20 +67,8 @@ def test_nornir_write_back_keeps_a_private_symlinked_inventory(tmp_path: Path) -
     assert "fastprobe_updated" in text
 
 
-def adhoc(tmp: Path, args: dict, *extra: str) -> tuple[str, dict]:
-    inventory = tmp / "hosts.ini"
-    inventory.write_text(
-        f"localhost ansible_connection=local ansible_python_interpreter={BIN / 'python'}\n"
-    )
-    run = subprocess.run(
-        [str(BIN / "ansible"), "localhost", "-i", str(inventory), "-m",
-         "fastprobe.scanner.service_scan", "-a", json.dumps(args), *extra],
-        env=ansible_env(collections_path(tmp), {"ANSIBLE_STDOUT_CALLBACK": "minimal"}),
-        capture_output=True, text=True, timeout=300, cwd=tmp, check=False,
-    )  # fmt: skip
-    head, _sep, body = run.stdout.partition(" => ")
-    assert body, run.stdout + run.stderr
-    return head.split("|")[-1].strip(), json.loads(body)
+def adhoc(tmp: Path, args: dict) -> tuple[str, dict]:
+    return run_adhoc(tmp, "fastprobe.scanner.service_scan", args)
 
 
 def test_results_dir_is_never_written_from_a_failed_scan(tmp_path: Path) -> None:

@@ -62,6 +62,28 @@ def ansible_env(collections: Path, extra: Optional[dict[str, str]] = None) -> di
     return env
 
 
+def adhoc(tmp: Path, module: str, args: dict, *extra: str) -> tuple[str, dict]:
+    """``ansible localhost -m MODULE -a JSON`` (this virtualenv's interpreter, the
+    checkout as the collection): the status word and the result."""
+    inventory = tmp / "hosts.ini"
+    python = BIN / "python"
+    inventory.write_text(
+        f"localhost ansible_connection=local ansible_python_interpreter={python}\n"
+    )
+    cmd = [str(BIN / "ansible"), "localhost", "-i", str(inventory), "-m", module]
+    run = subprocess.run(
+        [*cmd, "-a", json.dumps(args), *extra],
+        env=ansible_env(collections_path(tmp), {"ANSIBLE_STDOUT_CALLBACK": "minimal"}),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp,
+    )
+    head, _sep, body = run.stdout.partition(" => ")
+    assert body, run.stdout + run.stderr
+    return head.split("|")[-1].strip(), json.loads(body)
+
+
 def run_playbook(
     playbook: Path,
     inventory: Path,

@@ -149,6 +149,15 @@ def utc_now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
+def coverage(covered: Optional[dict[str, Any]]) -> Callable[[str, int], bool]:
+    """Whether a scan covered a (protocol, port), from its ``covered`` ranges
+    (``Scan.covered``); without them every port counts as covered: nothing is carried."""
+    if not isinstance(covered, dict):
+        return lambda _proto, _port: True
+    ranges = {proto: [tuple(r) for r in spans] for proto, spans in covered.items()}
+    return lambda proto, port: any(lo <= port <= hi for lo, hi in ranges.get(proto, ()))
+
+
 def carry(
     before: Optional[list[dict[str, Any]]],
     records: list[dict[str, Any]],

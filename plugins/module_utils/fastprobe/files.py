@@ -11,15 +11,10 @@ from collections.abc import Iterator
 from typing import Union
 
 
-def real_path(path: str) -> str:
-    """The file a path ends at, through symlinks (a dangling link: where it points)."""
-    return os.path.realpath(path)
-
-
 def check_writable(path: str) -> None:
     """OSError (with a reason) unless a file can be written at ``path``, checked before
     a scan so that its results are not lost to a typo found at the end."""
-    real = real_path(path)
+    real = os.path.realpath(path)
     if os.path.isdir(real):
         raise IsADirectoryError(21, "Is a directory")
     folder = os.path.dirname(real) or "."
@@ -35,7 +30,7 @@ def check_writable(path: str) -> None:
 def replacing(path: str) -> Iterator[str]:
     """A temporary path to write; when the block ends without an exception it replaces
     ``path`` (mode, owner and symlinks kept), otherwise it is removed."""
-    real = real_path(path)
+    real = os.path.realpath(path)
     folder = os.path.dirname(real) or "."
     tmp = os.path.join(folder, f".{os.path.basename(real)}.{secrets.token_hex(4)}.tmp")
     # created 0666 minus the umask, as a new file would be (mkstemp would give 0600)

@@ -104,7 +104,9 @@ def service_scan(
     before = host.get(SERVICES)
     after = kept
     if before:
-        after = facts.stable(facts.carry(before, kept, _covered(scan.ports), host.get(UPDATED)))
+        after = facts.stable(
+            facts.carry(before, kept, facts.coverage(scan.covered()), host.get(UPDATED))
+        )
     changed = before is None or facts.service_set(before) != facts.service_set(after)
     diff = ""
     if changed:
@@ -124,14 +126,6 @@ def service_scan(
         mismatches=mismatches,
         msg=_mismatch_text(host.name, mismatches) if failed else "",
     )
-
-
-def _covered(ports: Any) -> Any:
-    """Whether the scan covered a (protocol, port)."""
-    if isinstance(ports, int):  # engine nmap's own top list: what it probed is not known
-        return lambda _proto, _port: True
-    sets = {"tcp": set(ports.tcp), "udp": set(ports.udp)}
-    return lambda proto, port: port in sets.get(proto, ())
 
 
 def _targets(host: Any, addresses: Optional[Sequence[str]]) -> list[str]:

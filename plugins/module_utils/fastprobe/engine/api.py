@@ -17,9 +17,9 @@ from typing import Any, Callable, NamedTuple, Optional, Union
 
 from ..files import check_writable, replacing
 from ..rules.assemble import Assembled, Source, read_source
-from ..rules.model import PortRanges, ProbeFile, ProbeFileError
+from ..rules.model import ProbeFile, ProbeFileError
 from ..rules.parser import parse_text
-from ..rules.ruleset import RuleSet, default_overlays, find_nmap_probes, load_probe_file
+from ..rules.ruleset import RuleSet, find_nmap_probes, load_probe_file, overlay_files
 from .imports import ImportFileError, read_endpoints
 from .nmaprun import NmapError, NmapScanner, find_nmap, nmap_scanner, own_probes, port_args
 from .options import OptionError, ScanRequest, check
@@ -55,6 +55,19 @@ class ScanOutcome(NamedTuple):
     @property
     def ok(self) -> bool:
         return self.reason is None and not self.interrupted
+
+    def counts(self) -> dict[str, int]:
+        """What the records say: open ports (on how many addresses), how many of them
+        are identified and unknown, and error records."""
+        opened = [r for r in self.records if r.state == "open"]
+        named = sum(1 for r in opened if r.service and r.method != "unknown")
+        return {
+            "open": len(opened),
+            "hosts": len({r.address for r in opened}),
+            "identified": named,
+            "unknown": len(opened) - named,
+            "errors": sum(1 for r in self.records if r.state == "error"),
+        }
 
 
 class Scan:
@@ -137,11 +150,7 @@ class Scan:
         if isinstance(self.ports, int):
             port_text = f"nmap's top {self.ports} TCP ports"
         else:
-            port_text = ",".join(
-                f"{p}:{PortRanges(tuple((n, n) for n in numbers))}"
-                for p, numbers in (("T", self.ports.tcp), ("U", self.ports.udp))
-                if numbers
-            )
+            port_text = self.ports.spec()
         return {
             "engine": self.engine,
             "targets": self.plan.items,
@@ -154,6 +163,13 @@ class Scan:
             "exclude": self.plan.exclude.specs(),
             "summary": self.describe(),
         }
+
+    def covered(self) -> dict[str, list[list[int]]]:
+        """The ports the scan covers, as [low, high] ranges by protocol (engine nmap's own
+        top list read from this host's nmap-services): what a narrower rescan did not
+        cover is kept from before (``facts.carry``)."""
+        ports = self.ports if not isinstance(self.ports, int) else Ports(top_ports(self.ports), ())
+        return {proto: [list(r) for r in spans.ranges] for proto, spans in ports.ranges().items()}
 
     async def records(
         self, on_port_done: Optional[Callable[[], None]] = None
@@ -382,21 +398,6 @@ _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 8
 
 
-def overlay_paths(r: ScanRequest) -> tuple[list[str], list[str]]:
-    """The request's overlay files and the project's, each file once; the request's
-    rules (then ``rules_content``) are tried before the project's."""
-    seen: set[str] = set()
-    given: list[str] = []
-    project: list[str] = []
-    for out, paths in ((given, r.rules), (project, default_overlays() if r.project_rules else [])):
-        for path in paths:
-            real = os.path.realpath(path)
-            if real not in seen:
-                seen.add(real)
-                out.append(path)
-    return given, project
-
-
 def _identity(path: str) -> tuple:
     try:
         st = os.stat(path)
@@ -414,8 +415,14 @@ def _cached(key: tuple, build: Callable[[], Any]) -> Any:
         return _CACHE[key]
 
 
-def _content_key(sources: Iterable[Source]) -> tuple:
-    return tuple((s.name, hashlib.sha256(s.text.encode("latin-1")).hexdigest()) for s in sources)
+def _rules_key(r: ScanRequest, base: Optional[str], given: list[str], project: list[str]) -> tuple:
+    """What a rule set (or an assembled file) is made of: every file's identity, the
+    overlay texts' digests, the Exclude mode."""
+    contents = tuple(
+        (s.name, hashlib.sha256(s.text.encode("latin-1")).hexdigest()) for s in r.rules_content
+    )
+    files = tuple(map(_identity, [*given, *project]))
+    return (_identity(base) if base else None, files, len(given), contents, r.exclude_mode)
 
 
 def _base_path(r: ScanRequest, nmap: Optional[str] = None) -> Optional[str]:
@@ -431,13 +438,11 @@ def _base_path(r: ScanRequest, nmap: Optional[str] = None) -> Optional[str]:
 
 
 def _native(r: ScanRequest) -> Scanner:
-    given, project = overlay_paths(r)
+    given, project = overlay_files(r.rules, r.project_rules)
     base = _base_path(r)
     if base is None and not given and not project and not r.rules_content:
         raise OptionError("rules", "no probe file at all: give overlays or nmap's file")
-    key = ("native", _identity(base) if base else None, tuple(map(_identity, given)),
-           _content_key(r.rules_content), tuple(map(_identity, project)),
-           r.exclude_mode)  # fmt: skip
+    key = ("native", *_rules_key(r, base, given, project))
 
     def build() -> RuleSet:
         overlays = [_load("rules", path) for path in given]
@@ -485,11 +490,9 @@ def _load(option: str, path: str) -> ProbeFile:
 
 def _nmap(r: ScanRequest) -> NmapScanner:
     nmap = find_nmap(r.nmap_path)
-    given, project = overlay_paths(r)
+    given, project = overlay_files(r.rules, r.project_rules)
     base = _base_path(r, nmap)
-    key = ("nmap", nmap, _identity(base) if base else None, tuple(map(_identity, given)),
-           _content_key(r.rules_content), tuple(map(_identity, project)),
-           r.exclude_mode)  # fmt: skip
+    key = ("nmap", nmap, *_rules_key(r, base, given, project))
 
     def build() -> Assembled:
         sources = [_read("rules", path) for path in given]

@@ -26,7 +26,7 @@ from typing import NamedTuple, Optional, Union
 
 from ..rules.assemble import Assembled, Source, assemble, read_source
 from ..rules.escapes import escape
-from ..rules.model import PortRanges, ProbeFileError
+from ..rules.model import ProbeFileError
 from ..rules.ruleset import DEFAULT_EXCLUDE_MODE, find_nmap_probes
 from .options import DEFAULTS, OptionError, check_exclude_mode, check_intensity_rate, whole
 from .ports import Ports, PortSpecError, parse_ports
@@ -99,12 +99,7 @@ def port_args(ports: Union[Ports, int]) -> list[str]:
                 "UDP ports need nmap -sU, which needs root (run as root, or scan TCP ports only)",
             )
         args.append("-sU")
-    items = [
-        f"{p}:{PortRanges(tuple((n, n) for n in numbers))}"
-        for p, numbers in (("T", ports.tcp), ("U", ports.udp))
-        if numbers
-    ]
-    return [*args, "-p", ",".join(items)]
+    return [*args, "-p", ports.spec()]
 
 
 def nmap_scanner(
@@ -296,10 +291,8 @@ async def _allowed_specs(
     nmap's own ``--exclude`` would see another address."""
     specs = []
     names: dict[str, bool] = {}
-    async for item in resolve(plan):
-        name = item.target.name
-        if name is None:
-            continue
+    async for item in resolve(plan, names_only=True):  # a network is not walked for this
+        name = str(item.target.name)
         names[name] = names.get(name, True) and not item.excluded
         if item.excluded and on_excluded is not None:
             on_excluded(str(item.error))

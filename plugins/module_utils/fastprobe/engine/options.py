@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from typing import Any, Optional
 
 from ..rules.assemble import Source
@@ -88,21 +88,11 @@ class ScanRequest:
     resume: Optional[str] = None  # JSON lines of an earlier run: what they hold is skipped
     xml_path: Optional[str] = None  # nmap's XML written here
     max_addresses: Optional[int] = None
-    extra: dict[str, Any] = field(default_factory=dict)  # unknown options, refused by name
 
     def get(self, name: str) -> Any:
         """The option's value, or its default."""
         value = getattr(self, name)
         return DEFAULTS.get(name) if value is None else value
-
-    @classmethod
-    def from_options(cls, **options: Any) -> ScanRequest:
-        """From keyword options (the Nornir task's), keeping unknown ones for ``check``."""
-        known = {f.name for f in fields(cls)} - {"extra"}
-        return cls(
-            **{k: v for k, v in options.items() if k in known},
-            extra={k: v for k, v in options.items() if k not in known},
-        )
 
 
 def whole(option: str, value: Any, low: int, high: Optional[int] = None) -> int:
@@ -139,8 +129,6 @@ def _strings(option: str, value: Any) -> list[str]:
 def check(request: ScanRequest) -> None:
     """Every option's type and range, and which engine has it; OptionError names the
     first one at fault. Targets, ports, files and rules are read by ``api.open_scan``."""
-    if request.extra:
-        raise OptionError(sorted(request.extra)[0], "not an option of the scan")
     r = request
     check_choice("engine", r.engine, ENGINES)
     for name in ("targets", "input_files", "exclude", "exclude_files", "rules"):
@@ -176,8 +164,6 @@ def check(request: ScanRequest) -> None:
                 raise OptionError(name, "only the native engine has it, not engine nmap")
     elif r.nmap_path is not None:
         raise OptionError("nmap_path", "only with engine nmap")
-    if not r.base_rules and not r.rules and not r.rules_content and not r.project_rules:
-        raise OptionError("rules", "no probe file at all: give overlays or nmap's file")
 
 
 def check_choice(option: str, value: Any, choices: Sequence[str]) -> str:

@@ -7,6 +7,8 @@ import os
 import re
 from typing import NamedTuple, Optional
 
+from ..rules.model import PortRanges
+
 NMAP_SERVICES_PATHS = (
     "/usr/share/nmap/nmap-services",
     "/usr/local/share/nmap/nmap-services",
@@ -29,6 +31,19 @@ class Ports(NamedTuple):
 
     def __len__(self) -> int:  # type: ignore[override]
         return len(self.tcp) + len(self.udp)
+
+    def ranges(self) -> dict[str, PortRanges]:
+        """The ports of each protocol as merged ranges."""
+        return {
+            proto: PortRanges(tuple((n, n) for n in numbers))
+            for proto, numbers in (("tcp", self.tcp), ("udp", self.udp))
+        }
+
+    def spec(self) -> str:
+        """In nmap's syntax, protocols prefixed: ``T:22,80-82,U:53``."""
+        return ",".join(
+            f"{proto[0].upper()}:{ranges}" for proto, ranges in self.ranges().items() if ranges
+        )
 
 
 def parse_ports(spec: str, default_protocol: str = "tcp") -> Ports:

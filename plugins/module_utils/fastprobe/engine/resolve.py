@@ -26,12 +26,14 @@ async def _lookup(name: str, timeout: float) -> list[str]:
     return await asyncio.wait_for(loop.run_in_executor(None, lookup, name), timeout)
 
 
-async def resolve(plan: TargetPlan, timeout: float = LOOKUP_TIMEOUT) -> AsyncIterator[Resolved]:
-    """Every target of ``plan`` in order, with the address to scan (a name's first, as
-    nmap takes), or why there is none."""
+async def resolve(
+    plan: TargetPlan, timeout: float = LOOKUP_TIMEOUT, names_only: bool = False
+) -> AsyncIterator[Resolved]:
+    """Every target of ``plan`` (or only its names) in order, with the address to scan
+    (a name's first, as nmap takes), or why there is none."""
     pending: collections.deque[tuple[Target, Optional[asyncio.Future[list[str]]]]]
     pending = collections.deque()
-    targets = plan.targets()
+    targets = plan.targets(names_only)
     exhausted = False
     try:
         while True:

@@ -7,7 +7,6 @@ is bounded by the window, not by the size of the target space.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import time
 from collections.abc import AsyncIterator, Callable, Container, Iterable
 from typing import Optional, Union
@@ -22,7 +21,7 @@ from .ports import Ports
 from .probing import ProbeResult, client_tls_context, close, open_connection
 from .records import ServiceRecord
 from .resolve import Resolved, resolve
-from .targets import Target, TargetPlan
+from .targets import Target, TargetPlan, normal_address
 from .timing import PROFILES, Timing
 from .udp import UdpDetector
 
@@ -142,10 +141,10 @@ class Scanner:
                 wanted = {}
                 async for item in resolve(plan):
                     if item.address is not None:
-                        wanted.setdefault(_normal(item.address), item.target)
+                        wanted.setdefault(normal_address(item.address), item.target)
             for address, port, proto in found:
                 if wanted is not None:
-                    target = wanted.get(_normal(address))
+                    target = wanted.get(normal_address(address))
                     if target is None:
                         continue
                 else:
@@ -350,13 +349,6 @@ def _unresolved(item: Resolved) -> ServiceRecord:
         address="", port=0, protocol="tcp", state="unresolved", target=item.target.name,
         error=item.error,
     )  # fmt: skip
-
-
-def _normal(address: str) -> str:
-    try:
-        return str(ipaddress.ip_address(address))
-    except ValueError:
-        return address
 
 
 def _ms(start: float) -> int:

@@ -158,6 +158,19 @@ def read_list(path: str, option: str = "-iL") -> Iterator[tuple[str, str]]:
         raise TargetError(f"{option} {path}: {exc.strerror or exc}") from None
 
 
+def name_key(name: str) -> str:
+    """A host name as names compare: case and a trailing dot do not count."""
+    return name.lower().rstrip(".")
+
+
+def normal_address(address: str) -> str:
+    """An address as addresses compare (``0::1`` is ``::1``); anything else as it is."""
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return address
+
+
 def lookup(name: str) -> list[str]:
     """Every address of ``name``, in the resolver's order; OSError when it has none."""
     infos = socket.getaddrinfo(ascii_name(name), None, type=socket.SOCK_STREAM)
@@ -192,10 +205,7 @@ class Exclusions:
             self.ranges.append(tuple(parsed.value))  # type: ignore[arg-type]
             self._range_specs.append(spec.strip())
         else:
-            self.names.add(str(parsed.value).lower().rstrip("."))
-
-    def __bool__(self) -> bool:
-        return bool(self.networks or self.ranges or self.names)
+            self.names.add(name_key(str(parsed.value)))
 
     def resolve_names(self, timeout: float = LOOKUP_TIMEOUT) -> None:
         """Look every excluded name up, at once, each bounded by ``timeout``. A name that
@@ -238,13 +248,6 @@ class Exclusions:
             return any(all(o in r for o, r in zip(octets, rng)) for rng in self.ranges)
         return False
 
-    def __contains__(self, target: object) -> bool:
-        if not isinstance(target, Target):
-            return False
-        if target.name and target.name.lower().rstrip(".") in self.names:
-            return True
-        return target.address is not None and self.excludes(target.address)
-
 
 class TargetPlan:
     """The targets of one scan, every specification checked up front (the ``-iL`` files
@@ -283,10 +286,12 @@ class TargetPlan:
                 exc.option = "input_files"
                 raise
 
-    def targets(self) -> Iterator[Target]:
-        """Every target in order; addresses already excluded are left out, names are
-        checked once resolved (``allowed``)."""
+    def targets(self, names_only: bool = False) -> Iterator[Target]:
+        """Every target in order (or only the names, networks not walked); addresses
+        already excluded are left out, names are checked once resolved (``allowed``)."""
         for spec, _where in self.all_specs():
+            if names_only and _parse(spec).kind != "name":
+                continue
             for target in expand(spec):
                 if target.address is None or not self.exclude.excludes(target.address):
                     yield target
@@ -295,4 +300,4 @@ class TargetPlan:
         return not self.exclude.excludes(address)
 
     def excluded_name(self, name: str) -> bool:
-        return name.lower().rstrip(".") in self.exclude.names
+        return name_key(name) in self.exclude.names

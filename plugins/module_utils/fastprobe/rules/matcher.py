@@ -11,7 +11,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from typing import NamedTuple, Optional, Union
+from typing import Callable, Generic, NamedTuple, Optional, TypeVar, Union
 
 from .guard import DEFAULT_TIMEOUT, Found, Guard
 from .model import Probe, Rule
@@ -182,11 +182,9 @@ class Matcher:
         # and did not match): the probes of one port get the same banner, and every
         # chain that falls back to the NULL probe's rules would run the same runaway
         # pattern on it again (Nornir's threads share this)
-        self._memo: OrderedDict[bytes, tuple[frozenset[Rule], frozenset[Rule]]] = OrderedDict()
-        self._memo_size = memo_size
-        self._memo_lock = threading.Lock()
+        self._memo: _Lru[bytes, tuple[frozenset[Rule], frozenset[Rule]]] = _Lru(memo_size)
         # (probe, long reply's digest) -> that probe's candidates and first match on it
-        self._segments: OrderedDict[tuple[tuple[str, str], bytes], _Segment] = OrderedDict()
+        self._segments: _Lru[tuple[tuple[str, str], bytes], _Segment] = _Lru(SEGMENTS_SIZE)
 
     def budget(self) -> RegexBudget:
         """A fresh regex budget, for one port's replies."""
@@ -213,12 +211,9 @@ class Matcher:
         the probes of one port get the same banner, and every TCP chain ends in the NULL
         probe's thousands of rules. Fresh runs add to ``ran_out`` and ``slow``."""
         key = (probe.key, digest) if digest is not None else None
-        if key is not None:
-            with self._memo_lock:
-                seg = self._segments.get(key)
-                if seg is not None:
-                    self._segments.move_to_end(key)
-                    return seg
+        seg = self._segments.get(key) if key is not None else None
+        if seg is not None:
+            return seg
         rules = self.index(probe).candidates(view) if self.use_index else probe.rules
         run = [r for r in rules if r not in skip] if skip else rules
         outcome = self.guard.first_match(run, view.data)
@@ -226,10 +221,7 @@ class Matcher:
         slow.extend(outcome.slow)
         seg = _Segment(rules, outcome.found, frozenset(outcome.aborted))
         if key is not None:
-            with self._memo_lock:
-                self._segments[key] = seg
-                while len(self._segments) > SEGMENTS_SIZE:
-                    self._segments.popitem(last=False)
+            self._segments.update(key, lambda _old: seg)
         return seg
 
     def match(
@@ -251,7 +243,8 @@ class Matcher:
             probe = found_probe
         long = len(reply) >= SEGMENT_BYTES
         key = _digest(reply) if self._memo or long else None  # short, nothing to recall: none
-        known_out, known_slow = self._recall(key) if key is not None else (_NONE, _NONE)
+        known = self._memo.get(key) if key is not None else None
+        known_out, known_slow = known if known is not None else (_NONE, _NONE)
         exact = known_out | known_slow  # skipping these cannot change the verdict
         over = _NONE
         if budget is not None and budget.exhausted:
@@ -273,9 +266,12 @@ class Matcher:
             if seg.found is not None:
                 found, owner = seg.found, p
                 break
-        if (ran_out or slow) and self._memo_size > 0:
+        if (ran_out or slow) and self._memo.size > 0:
             done = _digest(reply) if key is None else key
-            self._remember(done, ran_out, [r for r, _took in slow])
+            grown = frozenset(ran_out), frozenset(r for r, _took in slow)
+            self._memo.update(
+                done, lambda old: grown if old is None else (old[0] | grown[0], old[1] | grown[1])
+            )
         aborted: tuple[Rule, ...] = ()
         cut = known_out | over
         if cut or timed:
@@ -296,21 +292,37 @@ class Matcher:
             return MatchResult(None, locations)
         return MatchResult(verdict_from(found, owner), locations)
 
-    def _recall(self, key: bytes) -> tuple[frozenset[Rule], frozenset[Rule]]:
-        with self._memo_lock:
-            known = self._memo.get(key)
-            if known is None:
-                return _NONE, _NONE
-            self._memo.move_to_end(key)
-            return known
 
-    def _remember(self, key: bytes, timed_out: Iterable[Rule], slow: Iterable[Rule]) -> None:
-        with self._memo_lock:
-            out, long = self._memo.get(key, (_NONE, _NONE))
-            self._memo[key] = (out.union(timed_out), long.union(slow))
-            self._memo.move_to_end(key)
-            while len(self._memo) > self._memo_size:
-                self._memo.popitem(last=False)
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Lru(Generic[K, V]):
+    """A map of at most ``size`` items, the least recently used dropped; safe for the
+    threads of one Matcher (Nornir's)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: K) -> Optional[V]:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def update(self, key: K, change: Callable[[Optional[V]], V]) -> None:
+        """``key`` set to ``change(its value, or None)``."""
+        with self._lock:
+            self._items[key] = change(self._items.get(key))
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
 
 def _digest(reply: bytes) -> bytes:

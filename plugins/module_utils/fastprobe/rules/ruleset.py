@@ -63,6 +63,20 @@ def default_overlays() -> list[str]:
     return sorted(glob.glob(os.path.join(folder, OVERLAY_GLOB)))
 
 
+def overlay_files(given: Sequence[str], project: bool = True) -> tuple[list[str], list[str]]:
+    """The overlay files in the order their rules are tried, each file once (by its real
+    path): ``given`` first, then the project's (when ``project``) that are not among them."""
+    seen: set[str] = set()
+    out: tuple[list[str], list[str]] = ([], [])
+    for kept, paths in zip(out, (given, default_overlays() if project else [])):
+        for path in paths:
+            real = os.path.realpath(path)
+            if real not in seen:
+                seen.add(real)
+                kept.append(path)
+    return out
+
+
 def load_probe_file(path: str, *, lenient: bool = False, cache: bool = True) -> ProbeFile:
     display = display_path(path)
     if not cache:
